@@ -1,0 +1,5 @@
+export * from "./attributes";
+export * from "./config";
+export * from "./jobs";
+export * from "./queues";
+export * from "./secrets";

@@ -1,0 +1,93 @@
+import { z } from "zod";
+
+/** Size caps applied by the collector before a string leaves it. Every telemetry string is untrusted. */
+export const LIMITS = {
+  exceptionType: 256,
+  message: 8 * 1024,
+  stacktrace: 64 * 1024,
+  attributeKey: 128,
+  attributeValue: 1024,
+  attributesPerEvent: 64,
+  shortString: 256,
+  errorsPerJob: 1000,
+} as const;
+
+const short = z.string().max(LIMITS.shortString);
+const hexId = (len: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^[0-9a-f]{${len}}$`))
+    .nullable();
+
+export const resourceInfoSchema = z.object({
+  serviceName: short.nullable(),
+  serviceNamespace: short.nullable(),
+  serviceVersion: short.nullable(),
+  serviceInstanceId: short.nullable(),
+  environment: short.nullable(),
+  sdkLanguage: short.nullable(),
+  hostName: short.nullable(),
+});
+export type ResourceInfo = z.infer<typeof resourceInfoSchema>;
+
+export const spanInfoSchema = z.object({
+  name: short,
+  kind: z.number().int().min(0).max(5),
+  statusCode: z.number().int().min(0).max(2),
+});
+export type SpanInfo = z.infer<typeof spanInfoSchema>;
+
+export const attributeValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+/** One exception extracted from OTLP, as the collector hands it to the worker. */
+export const errorEventSchema = z.object({
+  /** Where it came from: an `exception` span event, a log record, or an ERROR span with `error.type`. */
+  source: z.enum(["span_event", "log", "span_status"]),
+  /**
+   * Natural key of the event inside its project (hex digest of trace id, span id, source,
+   * time and position). OTLP is at-least-once: the same event always gets the same key,
+   * so retries never double-count.
+   */
+  eventKey: z.string().regex(/^[0-9a-f]{32,64}$/),
+  /** Event time, ISO-8601. */
+  timestamp: z.string().datetime({ offset: true }),
+  traceId: hexId(32),
+  spanId: hexId(16),
+  exceptionType: z.string().max(LIMITS.exceptionType),
+  message: z.string().max(LIMITS.message),
+  stacktrace: z.string().max(LIMITS.stacktrace).nullable(),
+  /** Value of `codewarden.fingerprint` when the app set one. */
+  fingerprint: short.nullable(),
+  resource: resourceInfoSchema,
+  span: spanInfoSchema.nullable(),
+  /** Event, span/log and resource attributes of interest, capped in count and size. */
+  attributes: z.record(z.string().max(LIMITS.attributeKey), attributeValueSchema),
+});
+export type ErrorEvent = z.infer<typeof errorEventSchema>;
+
+/** The one job the collector enqueues per OTLP request that carried at least one exception. */
+export const errorBatchJobSchema = z.object({
+  v: z.literal(1),
+  projectId: z.string().uuid(),
+  receivedAt: z.string().datetime({ offset: true }),
+  errors: z.array(errorEventSchema).min(1).max(LIMITS.errorsPerJob),
+});
+export type ErrorBatchJob = z.infer<typeof errorBatchJobSchema>;
+
+/** Producer side of the error queue: BullMQ in production, in-process in the all-in-one mode. */
+export interface ErrorQueue {
+  /** Resolves once the job is durably accepted (BullMQ) or buffered (in-process). Throws QueueUnavailableError when it cannot take it. */
+  enqueue(job: ErrorBatchJob): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by a queue adapter that cannot accept work right now; the collector answers 503 + Retry-After. */
+export class QueueUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(message);
+    this.name = "QueueUnavailableError";
+  }
+}

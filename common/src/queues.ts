@@ -1,0 +1,6 @@
+/** BullMQ queue and job names shared by producers (collector) and consumers (worker). */
+export const QUEUE_ERRORS = "codewarden-errors";
+export const JOB_ERROR_BATCH = "error-batch";
+
+/** Default BullMQ key prefix; tests use their own so they never collide. */
+export const DEFAULT_QUEUE_PREFIX = "cw";

@@ -1,0 +1,5 @@
+export * from "./audit";
+export * from "./auth";
+export * from "./events";
+export * from "./issues";
+export * from "./projects";
