@@ -17,8 +17,6 @@ export default defineConfig({
           exclude: ["**/node_modules/**", "**/dist/**", "**/build/**"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // Two cores: integration files spawn processes and servers; keep them from starving each other.
-          maxWorkers: 2,
         },
       },
     ],

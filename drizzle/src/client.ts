@@ -45,7 +45,11 @@ export async function connectPglite(dataDir: string): Promise<DbHandle> {
 }
 
 /** Picks the driver from configuration: `DATABASE_URL` wins, otherwise PGlite in the data dir. */
-export async function connect(opts: { databaseUrl?: string; dataDir: string; max?: number }): Promise<DbHandle> {
+export async function connect(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  max?: number;
+}): Promise<DbHandle> {
   if (opts.databaseUrl) return connectPostgres(opts.databaseUrl, { max: opts.max });
   return connectPglite(opts.dataDir);
 }

@@ -1,6 +1,13 @@
 export * from "./client";
 export * from "./migrate";
+export * from "./queries/audit";
+export * from "./queries/auth";
 export * from "./queries/bootstrap";
+export * from "./queries/events";
+export * from "./queries/ingest";
+export * from "./queries/issues";
 export * from "./queries/keys";
+export * from "./queries/projects";
+export * from "./queries/summaries";
 export * from "./schema/index";
 export * as schema from "./schema/index";

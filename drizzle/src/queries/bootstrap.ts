@@ -1,4 +1,10 @@
-import { API_TOKEN_PREFIX, generateSecret, hashSecret, INGEST_KEY_PREFIX, secretHint } from "@codewarden/common";
+import {
+  API_TOKEN_PREFIX,
+  generateSecret,
+  hashSecret,
+  INGEST_KEY_PREFIX,
+  secretHint,
+} from "@codewarden/common";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../client";
 import { apiTokens, memberships, organizations, users } from "../schema/auth";

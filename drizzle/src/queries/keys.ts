@@ -28,7 +28,7 @@ export async function touchIngestKey(db: Db, keyId: string, at = new Date()): Pr
     .where(
       and(
         eq(ingestKeys.id, keyId),
-        sql`(${ingestKeys.lastUsedAt} is null or ${ingestKeys.lastUsedAt} < ${at}::timestamptz - interval '1 minute')`,
+        sql`(${ingestKeys.lastUsedAt} is null or ${ingestKeys.lastUsedAt} < ${at.toISOString()}::timestamptz - interval '1 minute')`,
       ),
     );
 }

@@ -1,0 +1,194 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type ErrorQueue, QueueUnavailableError } from "@codewarden/common";
+import type pino from "pino";
+import { toErrorBatchJobs } from "./extract/batch";
+import { encodingOf, formatOf } from "./http/content";
+import { BodyReadError, BodyTooLargeError, readBody } from "./http/read-body";
+import { CORS_HEADERS, sendOtlp } from "./http/respond";
+import { ingestKeyFromHeaders, type KeyResolver } from "./keys";
+import type { CollectorMetrics, RejectReason } from "./metrics";
+import { encodeExportResponse, encodeStatus, type OtlpFormat, RPC_CODE, type Signal } from "./otlp/responses";
+import { DecodeError } from "./otlp/wire";
+import { processExport } from "./process-export";
+
+export interface IngestContext {
+  keys: KeyResolver;
+  queue: ErrorQueue;
+  metrics: CollectorMetrics;
+  logger: pino.Logger;
+  maxBodyBytes: number;
+  /** Export requests handled at once at most; beyond, 503 + Retry-After (bounds memory: each holds a body). */
+  maxConcurrent: number;
+  /** Export requests being handled now (shared by all routes of one collector). */
+  inflight: { count: number };
+}
+
+/** Handles a request to /v1/{traces,logs,metrics} per the OTLP/HTTP specification. */
+export async function handleExport(
+  signal: Signal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: IngestContext,
+): Promise<void> {
+  const { metrics } = ctx;
+  let log: pino.Logger | undefined;
+  const reqLog = () => {
+    log ??= ctx.logger.child({ reqId: requestId(req), signal });
+    return log;
+  };
+  const reply = (status: number, format: OtlpFormat, body: Buffer, headers: Record<string, string> = {}) => {
+    metrics.requests.inc({ signal, status: String(status) });
+    sendOtlp(req, res, status, format, body, headers);
+  };
+  const fail = (
+    status: number,
+    reason: RejectReason,
+    format: OtlpFormat,
+    code: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ) => {
+    metrics.rejects.inc({ reason });
+    reply(status, format, encodeStatus(format, code, message), headers);
+  };
+
+  if (req.method === "OPTIONS" && req.headers.origin) {
+    res.writeHead(204, CORS_HEADERS);
+    res.end();
+    return;
+  }
+  if (req.method !== "POST") {
+    return fail(
+      405,
+      "method_not_allowed",
+      "json",
+      RPC_CODE.UNIMPLEMENTED,
+      `${req.method} not allowed; use POST`,
+      {
+        allow: "POST",
+      },
+    );
+  }
+  const format = formatOf(req.headers["content-type"]);
+  if (!format) {
+    return fail(
+      415,
+      "unsupported_media_type",
+      "json",
+      RPC_CODE.INVALID_ARGUMENT,
+      "content type must be application/x-protobuf or application/json",
+    );
+  }
+  const encoding = encodingOf(req.headers);
+  if (!encoding) {
+    return fail(
+      415,
+      "unsupported_media_type",
+      format,
+      RPC_CODE.INVALID_ARGUMENT,
+      "content encoding must be gzip, deflate or identity",
+    );
+  }
+  if (ctx.inflight.count >= ctx.maxConcurrent) {
+    return fail(503, "busy", format, RPC_CODE.UNAVAILABLE, "collector busy, retry later", {
+      "retry-after": "1",
+      connection: "close",
+    });
+  }
+
+  ctx.inflight.count++;
+  try {
+    await authenticatedExport();
+  } finally {
+    ctx.inflight.count--;
+  }
+
+  async function authenticatedExport(): Promise<void> {
+    const fmt = format!;
+    const key = ingestKeyFromHeaders(req.headers);
+    if (!key) return fail(401, "unauthorized", fmt, RPC_CODE.UNAUTHENTICATED, "missing ingest key");
+    let grant: Awaited<ReturnType<KeyResolver["resolve"]>>;
+    try {
+      grant = await ctx.keys.resolve(key);
+    } catch (err) {
+      reqLog().error({ err }, "ingest key lookup failed");
+      return fail(503, "auth_unavailable", fmt, RPC_CODE.UNAVAILABLE, "cannot verify the ingest key now", {
+        "retry-after": "5",
+      });
+    }
+    if (!grant)
+      return fail(401, "unauthorized", fmt, RPC_CODE.UNAUTHENTICATED, "unknown or revoked ingest key");
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, encoding!, ctx.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        return fail(413, "too_large", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, { connection: "close" });
+      }
+      if (err instanceof BodyReadError) {
+        return fail(400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, {
+          connection: "close",
+        });
+      }
+      throw err;
+    }
+
+    const receivedAt = new Date().toISOString();
+    let result: ReturnType<typeof processExport>;
+    try {
+      result = processExport(signal, fmt, body, receivedAt);
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        reqLog().debug({ err: err.message, projectId: grant.projectId }, "undecodable export request");
+        return fail(400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message);
+      }
+      throw err;
+    }
+
+    if (result.errors.length > 0) {
+      const started = performance.now();
+      try {
+        for (const job of toErrorBatchJobs(grant.projectId, receivedAt, result.errors))
+          await ctx.queue.enqueue(job);
+      } catch (err) {
+        if (err instanceof QueueUnavailableError) {
+          reqLog().warn({ err: err.message, projectId: grant.projectId }, "error queue unavailable");
+          return fail(
+            503,
+            "queue_unavailable",
+            fmt,
+            RPC_CODE.UNAVAILABLE,
+            "error queue unavailable, retry later",
+            {
+              "retry-after": String(err.retryAfterSeconds),
+            },
+          );
+        }
+        throw err;
+      } finally {
+        metrics.enqueueSeconds.observe((performance.now() - started) / 1000);
+      }
+      for (const e of result.errors) metrics.errorsExtracted.inc({ source: e.source });
+    }
+
+    if (signal === "traces") metrics.spans.inc({}, result.items);
+    else if (signal === "logs") metrics.logRecords.inc({}, result.items);
+    else metrics.dataPoints.inc({}, result.items);
+
+    if (result.rejected > 0) {
+      metrics.rejects.inc({ reason: "partial" }, result.rejected);
+      reqLog().info({ projectId: grant.projectId, rejected: result.rejected }, "partial success");
+      const message = `only the first ${result.errors.length} errors of a request are kept`;
+      return reply(200, fmt, encodeExportResponse(fmt, signal, { rejected: result.rejected, message }));
+    }
+    reply(200, fmt, encodeExportResponse(fmt, signal));
+  }
+}
+
+/** The caller's X-Request-Id when it looks sane, else a fresh one. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
+}

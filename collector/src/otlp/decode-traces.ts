@@ -1,0 +1,256 @@
+import { EXCEPTION_EVENT_NAME } from "@codewarden/common";
+import { decodeAttributeInto, decodeResourceAt, utf8 } from "./decode-common";
+import {
+  type Attributes,
+  type DecodedSpan,
+  type DecodedSpanEvent,
+  type DecodedTraces,
+  STATUS_CODE_ERROR,
+} from "./model";
+import {
+  bytesEqual,
+  createReader,
+  expectEnd,
+  expectWire,
+  guardDecode,
+  idToHex,
+  messageEnd,
+  type Reader,
+  readFixed64,
+  readRange,
+  readTag,
+  skipField,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+} from "./wire";
+
+// Field numbers from opentelemetry-proto collector/trace/v1/trace_service.proto and trace/v1/trace.proto.
+const REQUEST_RESOURCE_SPANS = 1;
+const RESOURCE_SPANS_RESOURCE = 1;
+const RESOURCE_SPANS_SCOPE_SPANS = 2;
+const SCOPE_SPANS_SPANS = 2;
+const SPAN_TRACE_ID = 1;
+const SPAN_SPAN_ID = 2;
+const SPAN_NAME = 5;
+const SPAN_KIND = 6;
+const SPAN_START = 7;
+const SPAN_END = 8;
+const SPAN_ATTRIBUTES = 9;
+const SPAN_EVENTS = 11;
+const SPAN_STATUS = 15;
+const EVENT_TIME = 1;
+const EVENT_NAME = 2;
+const EVENT_ATTRIBUTES = 3;
+const STATUS_MESSAGE = 2;
+const STATUS_CODE = 3;
+
+const EXCEPTION_BYTES = utf8(EXCEPTION_EVENT_NAME);
+
+/**
+ * Decodes an ExportTraceServiceRequest. Spans are first scanned without allocation; only
+ * those with an `exception` event or status ERROR are decoded fully. Throws DecodeError.
+ */
+export function decodeTracesProto(bytes: Uint8Array): DecodedTraces {
+  return guardDecode("ExportTraceServiceRequest", () => {
+    const r = createReader(bytes);
+    const out: DecodedTraces = { spanCount: 0, candidates: [] };
+    while (r.pos < r.len) {
+      const [field, wire] = readTag(r);
+      if (field === REQUEST_RESOURCE_SPANS) {
+        expectWire(field, wire, WIRE_LEN);
+        decodeResourceSpans(r, out);
+      } else skipField(r, wire);
+    }
+    return out;
+  });
+}
+
+function decodeResourceSpans(r: Reader, out: DecodedTraces): void {
+  const end = messageEnd(r);
+  let resource: [number, number] | null = null;
+  const spans: DecodedSpan[] = [];
+  while (r.pos < end) {
+    const [field, wire] = readTag(r);
+    if (field === RESOURCE_SPANS_RESOURCE) {
+      expectWire(field, wire, WIRE_LEN);
+      resource = readRange(r);
+    } else if (field === RESOURCE_SPANS_SCOPE_SPANS) {
+      expectWire(field, wire, WIRE_LEN);
+      decodeScopeSpans(r, spans, out);
+    } else skipField(r, wire);
+  }
+  expectEnd(r, end);
+  if (spans.length === 0) return;
+  const attrs: Attributes = resource ? decodeResourceAt(r, resource[0], resource[1]) : new Map();
+  for (const span of spans) out.candidates.push({ resource: attrs, span });
+}
+
+function decodeScopeSpans(r: Reader, spans: DecodedSpan[], out: DecodedTraces): void {
+  const end = messageEnd(r);
+  let index = 0;
+  while (r.pos < end) {
+    const [field, wire] = readTag(r);
+    if (field === SCOPE_SPANS_SPANS) {
+      expectWire(field, wire, WIRE_LEN);
+      out.spanCount++;
+      const span = decodeSpanIfCandidate(r, index++);
+      if (span) spans.push(span);
+    } else skipField(r, wire);
+  }
+  expectEnd(r, end);
+}
+
+/** Scans a span; when it may carry an error, rewinds and decodes it fully. */
+function decodeSpanIfCandidate(r: Reader, index: number): DecodedSpan | null {
+  const end = messageEnd(r);
+  const start = r.pos;
+  let candidate = false;
+  while (r.pos < end) {
+    const [field, wire] = readTag(r);
+    if (field === SPAN_EVENTS && wire === WIRE_LEN) {
+      const evEnd = messageEnd(r);
+      if (!candidate && hasExceptionName(r, evEnd)) candidate = true;
+      r.pos = evEnd;
+    } else if (field === SPAN_STATUS && wire === WIRE_LEN) {
+      const stEnd = messageEnd(r);
+      if (!candidate && statusIsError(r, stEnd)) candidate = true;
+      r.pos = stEnd;
+    } else skipField(r, wire);
+  }
+  expectEnd(r, end);
+  if (!candidate) return null;
+  r.pos = start;
+  return decodeSpan(r, end, index);
+}
+
+/** Whether an Event (fields up to `end`) is named `exception`; the last `name` on the wire wins. */
+function hasExceptionName(r: Reader, end: number): boolean {
+  let isException = false;
+  while (r.pos < end) {
+    const [field, wire] = readTag(r);
+    if (field === EVENT_NAME && wire === WIRE_LEN) {
+      const len = r.uint32();
+      const s = r.pos;
+      r.pos = s + len;
+      if (r.pos > end) return false;
+      isException = bytesEqual(r.buf, s, s + len, EXCEPTION_BYTES);
+    } else skipField(r, wire);
+  }
+  return isException;
+}
+
+function statusIsError(r: Reader, end: number): boolean {
+  let code = 0;
+  while (r.pos < end) {
+    const [field, wire] = readTag(r);
+    if (field === STATUS_CODE && wire === WIRE_VARINT) code = r.int32();
+    else skipField(r, wire);
+  }
+  return code === STATUS_CODE_ERROR;
+}
+
+function decodeSpan(r: Reader, end: number, index: number): DecodedSpan {
+  const span: DecodedSpan = {
+    index,
+    traceId: null,
+    spanId: null,
+    name: "",
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    statusCode: 0,
+    statusMessage: "",
+    attributes: new Map(),
+    exceptionEvents: [],
+  };
+  let eventIndex = 0;
+  while (r.pos < end) {
+    const [field, wire] = readTag(r);
+    switch (field) {
+      case SPAN_TRACE_ID:
+        expectWire(field, wire, WIRE_LEN);
+        span.traceId = idToHex(r.bytes(), 16);
+        break;
+      case SPAN_SPAN_ID:
+        expectWire(field, wire, WIRE_LEN);
+        span.spanId = idToHex(r.bytes(), 8);
+        break;
+      case SPAN_NAME:
+        expectWire(field, wire, WIRE_LEN);
+        span.name = r.string();
+        break;
+      case SPAN_KIND:
+        expectWire(field, wire, WIRE_VARINT);
+        span.kind = r.int32();
+        break;
+      case SPAN_START:
+        expectWire(field, wire, WIRE_FIXED64);
+        span.startTimeUnixNano = readFixed64(r);
+        break;
+      case SPAN_END:
+        expectWire(field, wire, WIRE_FIXED64);
+        span.endTimeUnixNano = readFixed64(r);
+        break;
+      case SPAN_ATTRIBUTES:
+        expectWire(field, wire, WIRE_LEN);
+        decodeAttributeInto(r, span.attributes);
+        break;
+      case SPAN_EVENTS: {
+        expectWire(field, wire, WIRE_LEN);
+        const event = decodeEventIfException(r, eventIndex++);
+        if (event) span.exceptionEvents.push(event);
+        break;
+      }
+      case SPAN_STATUS:
+        expectWire(field, wire, WIRE_LEN);
+        decodeStatus(r, span);
+        break;
+      default:
+        skipField(r, wire);
+    }
+  }
+  expectEnd(r, end);
+  return span;
+}
+
+function decodeEventIfException(r: Reader, index: number): DecodedSpanEvent | null {
+  const end = messageEnd(r);
+  const start = r.pos;
+  if (!hasExceptionName(r, end)) {
+    r.pos = end;
+    return null;
+  }
+  r.pos = start;
+  const event: DecodedSpanEvent = { index, timeUnixNano: 0n, name: "", attributes: new Map() };
+  while (r.pos < end) {
+    const [field, wire] = readTag(r);
+    if (field === EVENT_TIME) {
+      expectWire(field, wire, WIRE_FIXED64);
+      event.timeUnixNano = readFixed64(r);
+    } else if (field === EVENT_NAME) {
+      expectWire(field, wire, WIRE_LEN);
+      event.name = r.string();
+    } else if (field === EVENT_ATTRIBUTES) {
+      expectWire(field, wire, WIRE_LEN);
+      decodeAttributeInto(r, event.attributes);
+    } else skipField(r, wire);
+  }
+  expectEnd(r, end);
+  return event;
+}
+
+function decodeStatus(r: Reader, span: DecodedSpan): void {
+  const end = messageEnd(r);
+  while (r.pos < end) {
+    const [field, wire] = readTag(r);
+    if (field === STATUS_MESSAGE) {
+      expectWire(field, wire, WIRE_LEN);
+      span.statusMessage = r.string();
+    } else if (field === STATUS_CODE) {
+      expectWire(field, wire, WIRE_VARINT);
+      span.statusCode = r.int32();
+    } else skipField(r, wire);
+  }
+  expectEnd(r, end);
+}

@@ -1,0 +1,131 @@
+import { type ErrorBatchJob, type ErrorQueue, QueueUnavailableError } from "@codewarden/common";
+import type pino from "pino";
+
+export interface InProcessQueueOptions {
+  /** Jobs buffered at most (default 1000); beyond that enqueue throws QueueUnavailableError. */
+  maxPending?: number;
+  /** Attempts per job (default 4) before it is logged and dropped. */
+  attempts?: number;
+  /** Delay before the first retry, doubled for each further one (default 200 ms). */
+  backoffMs?: number;
+  /** How long close() waits for the buffer to drain (default 10 s). */
+  closeTimeoutMs?: number;
+  logger: pino.Logger;
+}
+
+export interface InProcessErrorQueue extends ErrorQueue {
+  /** Resolves when every buffered job has been handled (or dropped). */
+  drain(): Promise<void>;
+  /** Whether the queue can take work now (for readiness). */
+  isReady(): Promise<boolean>;
+  /** Jobs buffered, including the one being handled. */
+  readonly pending: number;
+}
+
+/**
+ * The all-in-one queue: a bounded in-memory buffer whose jobs are handed to `handler` one at
+ * a time, asynchronously. A failing handler is retried with exponential backoff, then the job
+ * is logged and dropped. Nothing survives a restart (that is what the BullMQ queue is for).
+ */
+export function createInProcessErrorQueue(
+  handler: (job: ErrorBatchJob) => Promise<void>,
+  opts: InProcessQueueOptions,
+): InProcessErrorQueue {
+  const maxPending = opts.maxPending ?? 1000;
+  const attempts = Math.max(1, opts.attempts ?? 4);
+  const backoffMs = opts.backoffMs ?? 200;
+  const closeTimeoutMs = opts.closeTimeoutMs ?? 10_000;
+  const log = opts.logger;
+  const buffer: ErrorBatchJob[] = [];
+  let running = false;
+  let closed = false;
+  let idleWaiters: Array<() => void> = [];
+  let wakeSleeper: (() => void) | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wakeSleeper = null;
+        resolve();
+      }
+      wakeSleeper = done;
+    });
+
+  async function handle(job: ErrorBatchJob): Promise<void> {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await handler(job);
+        return;
+      } catch (err) {
+        if (attempt === attempts || closed) {
+          log.error(
+            { err, attempt, projectId: job.projectId, errors: job.errors.length },
+            "in-process queue: job failed, dropped",
+          );
+          return;
+        }
+        log.warn({ err, attempt }, "in-process queue: job failed, retrying");
+        await sleep(backoffMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  async function run(): Promise<void> {
+    running = true;
+    try {
+      while (buffer.length > 0) {
+        const job = buffer[0]!;
+        await handle(job);
+        buffer.shift();
+      }
+    } finally {
+      running = false;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  function drain(): Promise<void> {
+    if (!running && buffer.length === 0) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
+  }
+
+  return {
+    get pending() {
+      return buffer.length;
+    },
+    async enqueue(job) {
+      if (closed) throw new QueueUnavailableError("in-process queue is closed", 5);
+      if (buffer.length >= maxPending) throw new QueueUnavailableError("in-process queue is full", 2);
+      buffer.push(job);
+      if (!running) setImmediate(() => void (running || buffer.length === 0 ? undefined : run()));
+    },
+    drain,
+    async isReady() {
+      return !closed && buffer.length < maxPending;
+    },
+    async close() {
+      if (closed) return drain();
+      closed = true;
+      wakeSleeper?.();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        drain().then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), closeTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        log.warn(
+          { dropped: buffer.length },
+          "in-process queue: close deadline passed, dropping buffered jobs",
+        );
+        buffer.length = 0;
+      }
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { and, asc, count, eq, gt, gte, isNull, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { apiTokens, magicLinks, memberships, organizations, sessions, users } from "../schema/auth";
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string | null;
+}
+
+/** The user with this email (compared lower-cased), or null. */
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | null> {
+  const rows = await db
+    .select({ id: users.id, email: users.email, name: users.name })
+    .from(users)
+    .where(eq(users.email, email.trim().toLowerCase()))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Sign-in links created for `email` since `since` (for rate limiting). */
+export async function countMagicLinksSince(db: Db, params: { email: string; since: Date }): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(magicLinks)
+    .where(
+      and(eq(magicLinks.email, params.email.trim().toLowerCase()), gte(magicLinks.createdAt, params.since)),
+    );
+  return Number(row?.n ?? 0);
+}
+
+/** Stores a sign-in link by the SHA-256 of its token. */
+export async function createMagicLink(
+  db: Db,
+  params: { email: string; tokenHash: string; expiresAt: Date },
+): Promise<void> {
+  await db.insert(magicLinks).values({
+    email: params.email.trim().toLowerCase(),
+    tokenHash: params.tokenHash,
+    expiresAt: params.expiresAt,
+  });
+}
+
+/**
+ * Marks an unexpired, unused link as used, atomically (one conditional UPDATE), and returns the
+ * user it signs in; null when the link is unknown, used, expired, or its user no longer exists.
+ */
+export async function consumeMagicLink(
+  db: Db,
+  params: { tokenHash: string; now?: Date },
+): Promise<UserRow | null> {
+  const now = params.now ?? new Date();
+  const used = await db
+    .update(magicLinks)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(magicLinks.tokenHash, params.tokenHash),
+        isNull(magicLinks.usedAt),
+        gt(magicLinks.expiresAt, now),
+      ),
+    )
+    .returning({ email: magicLinks.email });
+  const email = used[0]?.email;
+  return email ? findUserByEmail(db, email) : null;
+}
+
+/** Creates a server-side session; the caller keeps the token, the table only its SHA-256. */
+export async function createSession(
+  db: Db,
+  params: { userId: string; tokenHash: string; expiresAt: Date },
+): Promise<{ id: string }> {
+  const [row] = await db.insert(sessions).values(params).returning({ id: sessions.id });
+  if (!row) throw new Error("createSession: insert returned no row");
+  return row;
+}
+
+export interface SessionRow {
+  sessionId: string;
+  userId: string;
+  email: string;
+  expiresAt: Date;
+}
+
+/** The live (unexpired, unrevoked) session with this token hash, with its user; or null. */
+export async function findSession(
+  db: Db,
+  params: { tokenHash: string; now?: Date },
+): Promise<SessionRow | null> {
+  const rows = await db
+    .select({ sessionId: sessions.id, userId: users.id, email: users.email, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.tokenHash, params.tokenHash),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, params.now ?? new Date()),
+      ),
+    )
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Revokes a session (idempotent). */
+export async function revokeSession(db: Db, params: { sessionId: string }): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(sessions.id, params.sessionId), isNull(sessions.revokedAt)));
+}
+
+export interface OrganizationMembershipRow {
+  orgId: string;
+  name: string;
+  slug: string;
+  role: "owner" | "member";
+}
+
+/** The organisations a user belongs to, in the order they joined. */
+export async function listUserOrganizations(
+  db: Db,
+  params: { userId: string },
+): Promise<OrganizationMembershipRow[]> {
+  return db
+    .select({
+      orgId: organizations.id,
+      name: organizations.name,
+      slug: organizations.slug,
+      role: memberships.role,
+    })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+    .where(eq(memberships.userId, params.userId))
+    .orderBy(asc(memberships.createdAt), asc(organizations.id));
+}
+
+/**
+ * Records use of an API token, at most once a minute per token so reads do not write per request.
+ * (The time goes into raw SQL as ISO text: postgres.js cannot bind a Date in a `sql` template.)
+ */
+export async function touchApiToken(db: Db, tokenId: string, at = new Date()): Promise<void> {
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: at })
+    .where(
+      and(
+        eq(apiTokens.id, tokenId),
+        sql`(${apiTokens.lastUsedAt} is null or ${apiTokens.lastUsedAt} < ${at.toISOString()}::timestamptz - interval '1 minute')`,
+      ),
+    );
+}

@@ -1,0 +1,263 @@
+import { type AnyColumn, and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { events, type StackFrame } from "../schema/events";
+import { issueHourlyCounts, issues } from "../schema/issues";
+
+/** One error event, already scrubbed, parsed and fingerprinted by the worker. */
+export interface StoreErrorEvent {
+  fingerprint: string;
+  fingerprintVersion: number;
+  title: string;
+  culprit: string | null;
+  exceptionType: string;
+  message: string;
+  eventKey: string;
+  source: "span_event" | "log" | "span_status";
+  timestamp: Date;
+  traceId: string | null;
+  spanId: string | null;
+  serviceName: string | null;
+  serviceVersion: string | null;
+  environment: string | null;
+  stacktrace: string | null;
+  frames: StackFrame[];
+  attributes: Record<string, string | number | boolean>;
+  resource: Record<string, string | null>;
+  span: { name: string; kind: number; statusCode: number } | null;
+}
+
+export interface StoreErrorEventsResult {
+  /** Events stored now. */
+  inserted: number;
+  /** Events already stored (OTLP retries, the same exception reported twice). */
+  duplicates: number;
+  /** Issues created by this call (each has at least one stored event). */
+  newIssues: Array<{ id: string; fingerprint: string }>;
+  /** Issues whose counters changed. */
+  touchedIssueIds: string[];
+  /** Resolved issues that received a new event and are now `regressed`. */
+  regressedIssues: Array<{ id: string; fingerprint: string }>;
+}
+
+/** Rows per INSERT statement (each event row binds ~20 parameters; Postgres allows 65535). */
+const INSERT_CHUNK = 500;
+/** Distinct services / environments remembered per issue. */
+const MAX_TAGS_PER_ISSUE = 50;
+
+function hourOf(d: Date): string {
+  const h = new Date(d.getTime());
+  h.setUTCMinutes(0, 0, 0);
+  return h.toISOString();
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+interface IssueDelta {
+  count: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  services: Set<string>;
+  environments: Set<string>;
+}
+
+/**
+ * Stores a batch of error events for one project, idempotently, in one transaction:
+ * issues are upserted by fingerprint, events are inserted with ON CONFLICT (project_id,
+ * event_key) DO NOTHING, and issue counters, first/last seen, services, environments and
+ * hourly counts are advanced from the rows actually inserted — so a retried OTLP request
+ * never double-counts. A resolved issue that receives a new event becomes `regressed`.
+ */
+export async function storeErrorEvents(
+  db: Db,
+  input: { projectId: string; events: readonly StoreErrorEvent[] },
+): Promise<StoreErrorEventsResult> {
+  const { projectId } = input;
+  // Events repeated inside one batch count once, like retries across batches.
+  const unique = new Map<string, StoreErrorEvent>();
+  for (const e of input.events) if (!unique.has(e.eventKey)) unique.set(e.eventKey, e);
+  const batch = [...unique.values()];
+  const inBatchDuplicates = input.events.length - batch.length;
+  if (batch.length === 0) {
+    return {
+      inserted: 0,
+      duplicates: inBatchDuplicates,
+      newIssues: [],
+      touchedIssueIds: [],
+      regressedIssues: [],
+    };
+  }
+
+  // One representative event (the earliest) per fingerprint describes a new issue.
+  const byFingerprint = new Map<string, StoreErrorEvent>();
+  for (const e of batch) {
+    const seen = byFingerprint.get(e.fingerprint);
+    if (!seen || e.timestamp < seen.timestamp) byFingerprint.set(e.fingerprint, e);
+  }
+  // A stable order for inserts and row locks keeps concurrent batches from deadlocking.
+  const fingerprints = [...byFingerprint.keys()].sort();
+
+  return db.transaction(async (tx) => {
+    const created = await tx
+      .insert(issues)
+      .values(
+        fingerprints.map((fp) => {
+          const e = byFingerprint.get(fp)!;
+          return {
+            projectId,
+            fingerprint: fp,
+            fingerprintVersion: e.fingerprintVersion,
+            title: e.title,
+            exceptionType: e.exceptionType,
+            message: e.message,
+            culprit: e.culprit,
+            eventCount: 0,
+            firstSeen: e.timestamp,
+            lastSeen: e.timestamp,
+          };
+        }),
+      )
+      .onConflictDoNothing({ target: [issues.projectId, issues.fingerprint] })
+      .returning({ id: issues.id, fingerprint: issues.fingerprint });
+    const createdIds = new Set(created.map((r) => r.id));
+
+    // Lock this batch's issues (no key update: concurrent event inserts referencing them proceed).
+    const rows = await tx
+      .select({ id: issues.id, fingerprint: issues.fingerprint, status: issues.status })
+      .from(issues)
+      .where(and(eq(issues.projectId, projectId), inArray(issues.fingerprint, fingerprints)))
+      .orderBy(asc(issues.fingerprint))
+      .for("no key update");
+    const issueByFingerprint = new Map(rows.map((r) => [r.fingerprint, r]));
+
+    const insertedRows: Array<{
+      issueId: string;
+      timestamp: Date;
+      serviceName: string | null;
+      environment: string | null;
+    }> = [];
+    for (const part of chunks(batch, INSERT_CHUNK)) {
+      const values = part.map((e) => {
+        const issue = issueByFingerprint.get(e.fingerprint);
+        if (!issue)
+          throw new Error(`storeErrorEvents: issue for fingerprint ${e.fingerprint} missing after upsert`);
+        return {
+          projectId,
+          issueId: issue.id,
+          eventKey: e.eventKey,
+          source: e.source,
+          timestamp: e.timestamp,
+          traceId: e.traceId,
+          spanId: e.spanId,
+          serviceName: e.serviceName,
+          serviceVersion: e.serviceVersion,
+          environment: e.environment,
+          exceptionType: e.exceptionType,
+          message: e.message,
+          stacktrace: e.stacktrace,
+          frames: e.frames,
+          attributes: e.attributes,
+          resource: e.resource,
+          span: e.span,
+        };
+      });
+      const stored = await tx
+        .insert(events)
+        .values(values)
+        .onConflictDoNothing({ target: [events.projectId, events.eventKey] })
+        .returning({
+          issueId: events.issueId,
+          timestamp: events.timestamp,
+          serviceName: events.serviceName,
+          environment: events.environment,
+        });
+      insertedRows.push(...stored);
+    }
+
+    const deltas = new Map<string, IssueDelta>();
+    const hourly = new Map<string, { issueId: string; hour: string; count: number }>();
+    for (const r of insertedRows) {
+      let d = deltas.get(r.issueId);
+      if (!d) {
+        d = {
+          count: 0,
+          firstSeen: r.timestamp,
+          lastSeen: r.timestamp,
+          services: new Set(),
+          environments: new Set(),
+        };
+        deltas.set(r.issueId, d);
+      }
+      d.count++;
+      if (r.timestamp < d.firstSeen) d.firstSeen = r.timestamp;
+      if (r.timestamp > d.lastSeen) d.lastSeen = r.timestamp;
+      if (r.serviceName) d.services.add(r.serviceName);
+      if (r.environment) d.environments.add(r.environment);
+      const hour = hourOf(r.timestamp);
+      const key = `${r.issueId}|${hour}`;
+      const h = hourly.get(key);
+      if (h) h.count++;
+      else hourly.set(key, { issueId: r.issueId, hour, count: 1 });
+    }
+
+    const touchedIssueIds = [...deltas.keys()].sort();
+    const regressedIssues: Array<{ id: string; fingerprint: string }> = [];
+    const issueById = new Map(rows.map((r) => [r.id, r]));
+    for (const id of touchedIssueIds) {
+      const d = deltas.get(id)!;
+      const issue = issueById.get(id)!;
+      const regressed = issue.status === "resolved";
+      if (regressed) regressedIssues.push({ id, fingerprint: issue.fingerprint });
+      await tx
+        .update(issues)
+        .set({
+          eventCount: sql`${issues.eventCount} + ${d.count}`,
+          firstSeen: sql`least(${issues.firstSeen}, ${d.firstSeen.toISOString()}::timestamptz)`,
+          lastSeen: sql`greatest(${issues.lastSeen}, ${d.lastSeen.toISOString()}::timestamptz)`,
+          services: mergeTags(issues.services, d.services),
+          environments: mergeTags(issues.environments, d.environments),
+          ...(regressed ? { status: "regressed" as const, resolvedAt: null } : {}),
+        })
+        .where(eq(issues.id, id));
+    }
+
+    const hourlyRows = [...hourly.values()].sort((a, b) =>
+      a.issueId === b.issueId ? a.hour.localeCompare(b.hour) : a.issueId.localeCompare(b.issueId),
+    );
+    for (const part of chunks(hourlyRows, INSERT_CHUNK)) {
+      await tx
+        .insert(issueHourlyCounts)
+        .values(part.map((h) => ({ issueId: h.issueId, hour: new Date(h.hour), count: h.count })))
+        .onConflictDoUpdate({
+          target: [issueHourlyCounts.issueId, issueHourlyCounts.hour],
+          set: { count: sql`${issueHourlyCounts.count} + excluded.count` },
+        });
+    }
+
+    // An issue created now whose events were all stored before (under another fingerprint
+    // version) would stay empty: drop it so every issue has at least one event.
+    const emptyCreated = [...createdIds].filter((id) => !deltas.has(id));
+    if (emptyCreated.length > 0) await tx.delete(issues).where(inArray(issues.id, emptyCreated));
+
+    const inserted = insertedRows.length;
+    return {
+      inserted,
+      duplicates: inBatchDuplicates + (batch.length - inserted),
+      newIssues: created
+        .filter((r) => deltas.has(r.id))
+        .map((r) => ({ id: r.id, fingerprint: r.fingerprint })),
+      touchedIssueIds,
+      regressedIssues,
+    };
+  });
+}
+
+/** `column ∪ values`, sorted, capped. Values travel as one JSON parameter (same on postgres.js and PGlite). */
+function mergeTags(column: AnyColumn, values: Set<string>) {
+  if (values.size === 0) return sql`${column}`;
+  const json = JSON.stringify([...values]);
+  return sql`array(select t from (select unnest(${column}) as t union select jsonb_array_elements_text(${json}::jsonb)) as u order by t limit ${MAX_TAGS_PER_ISSUE})`;
+}

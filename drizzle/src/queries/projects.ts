@@ -1,0 +1,75 @@
+import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import type { Db } from "../client";
+import { memberships, organizations } from "../schema/auth";
+import { projects } from "../schema/projects";
+
+/**
+ * Whose view a read or write is made from: an API token (its organisation) or a signed-in user
+ * (every organisation the user is a member of). Every query over org-owned rows takes one, so an
+ * object of another organisation is simply not found.
+ */
+export type Scope = { orgId: string } | { userId: string };
+
+/** SQL condition restricting an organisation id column to what `scope` may see. */
+export function scopeCondition(db: Db, scope: Scope, orgIdColumn: PgColumn = projects.orgId): SQL {
+  if ("orgId" in scope) return eq(orgIdColumn, scope.orgId);
+  return inArray(
+    orgIdColumn,
+    db.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, scope.userId)),
+  );
+}
+
+export interface ProjectRow {
+  id: string;
+  orgId: string;
+  slug: string;
+  name: string;
+}
+
+const projectColumns = {
+  id: projects.id,
+  orgId: projects.orgId,
+  slug: projects.slug,
+  name: projects.name,
+};
+
+/** Projects visible in `scope`, oldest organisation first, then by slug. */
+export async function listProjects(db: Db, params: { scope: Scope }): Promise<ProjectRow[]> {
+  return db
+    .select(projectColumns)
+    .from(projects)
+    .innerJoin(organizations, eq(organizations.id, projects.orgId))
+    .where(scopeCondition(db, params.scope))
+    .orderBy(asc(organizations.createdAt), asc(organizations.id), asc(projects.slug));
+}
+
+/**
+ * The project with `slug` visible in `scope`. Slugs are unique per organisation; a user in several
+ * organisations gets the one in the oldest organisation.
+ */
+export async function findProjectBySlug(
+  db: Db,
+  params: { slug: string; scope: Scope },
+): Promise<ProjectRow | null> {
+  const rows = await db
+    .select(projectColumns)
+    .from(projects)
+    .innerJoin(organizations, eq(organizations.id, projects.orgId))
+    .where(and(eq(projects.slug, params.slug), scopeCondition(db, params.scope)))
+    .orderBy(asc(organizations.createdAt), asc(organizations.id))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** The first project (by creation) of the user's first organisation (by membership), or null. */
+export async function findHomeProject(db: Db, params: { userId: string }): Promise<ProjectRow | null> {
+  const rows = await db
+    .select(projectColumns)
+    .from(memberships)
+    .innerJoin(projects, eq(projects.orgId, memberships.orgId))
+    .where(eq(memberships.userId, params.userId))
+    .orderBy(asc(memberships.createdAt), asc(memberships.orgId), asc(projects.createdAt), asc(projects.slug))
+    .limit(1);
+  return rows[0] ?? null;
+}

@@ -1,0 +1,172 @@
+/**
+ * `npm start`: CodeWarden in one command. Wires the services' own `start()` functions and
+ * holds no product logic of its own.
+ *
+ * - all-in-one (default): embedded PGlite in CODEWARDEN_DATA_DIR, in-process queue, the
+ *   worker core in this process.
+ * - scale-out (DATABASE_URL and REDIS_URL set): Postgres, BullMQ on Redis, the worker as a
+ *   separate Bun process (restarted if it dies).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createBullmqErrorQueue,
+  createInProcessErrorQueue,
+  loadCollectorConfig,
+  startCollector,
+} from "@codewarden/collector";
+import type { ErrorQueue } from "@codewarden/common";
+import { connect, ensureBootstrap, migrate } from "@codewarden/drizzle";
+import { loadWebConfig, startWeb } from "@codewarden/web";
+import { processBatch } from "@codewarden/worker";
+import pino from "pino";
+import { loadLauncherConfig } from "./config";
+import { prettyDestination } from "./pretty-log";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function main() {
+  const startedAt = performance.now();
+  // Server rendering uses React's production build unless a developer asks otherwise.
+  process.env.NODE_ENV ??= "production";
+  const config = loadLauncherConfig(process.env);
+  const collectorConfig = loadCollectorConfig(process.env);
+  const webConfig = loadWebConfig(process.env);
+  const logger = pino(
+    { level: config.logLevel, base: { pid: process.pid } },
+    config.logFormat === "pretty" ? prettyDestination() : undefined,
+  );
+
+  const handle = await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(handle);
+  const boot = await ensureBootstrap(handle.db, {
+    adminEmail: config.adminEmail,
+    ingestKey: config.bootstrapIngestKey,
+    apiToken: config.bootstrapApiToken,
+  });
+
+  const closers: Array<() => Promise<void>> = [];
+  let queue: ErrorQueue;
+  let workerChild: { stop(): Promise<void> } | null = null;
+  if (config.mode === "scale-out") {
+    queue = createBullmqErrorQueue({
+      redisUrl: config.redisUrl!,
+      prefix: collectorConfig.queuePrefix,
+      logger: logger.child({ service: "collector" }),
+    });
+    workerChild = superviseBunWorker(logger.child({ service: "launcher" }));
+  } else {
+    const workerLogger = logger.child({ service: "worker" });
+    queue = createInProcessErrorQueue(
+      async (job) => {
+        await processBatch(handle.db, job, { logger: workerLogger });
+      },
+      { logger: workerLogger },
+    );
+  }
+
+  const collector = await startCollector(collectorConfig, {
+    db: handle.db,
+    queue,
+    logger: logger.child({ service: "collector" }),
+  });
+  const web = await startWeb(webConfig, { db: handle.db, logger: logger.child({ service: "web" }) });
+
+  // Order matters: stop taking telemetry, finish what was acknowledged, then the rest.
+  closers.push(
+    () => collector.close(),
+    () => queue.close(),
+    async () => workerChild?.stop(),
+    () => web.close(),
+    () => handle.close(),
+  );
+
+  const host = collectorConfig.host;
+  const otlp = `http://${host}:${collector.port}`;
+  const lines = [
+    "",
+    `CodeWarden is running (${config.mode}: ${handle.kind === "pglite" ? `PGlite in ${config.dataDir}` : "Postgres"}, ${config.mode === "scale-out" ? "BullMQ + Bun worker" : "in-process queue"})`,
+    `  Dashboard:      http://${webConfig.host}:${web.port}   (sign in as ${config.adminEmail}; the link is printed here)`,
+    `  OTLP endpoint:  ${otlp}`,
+    `  Ingest key:     ${boot.ingestKey.value ?? `${boot.ingestKey.hint}… (created earlier; set CODEWARDEN_BOOTSTRAP_INGEST_KEY to choose one)`}`,
+    `  API token:      ${boot.apiToken.value ?? `${boot.apiToken.hint}… (created earlier; set CODEWARDEN_BOOTSTRAP_API_TOKEN to choose one)`}`,
+    "",
+    "  Point any OpenTelemetry SDK at it:",
+    `    export OTEL_EXPORTER_OTLP_ENDPOINT=${otlp}`,
+    `    export OTEL_EXPORTER_OTLP_HEADERS="authorization=Bearer ${boot.ingestKey.value ?? "<ingest key>"}"`,
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  logger.info(
+    {
+      service: "launcher",
+      ms: Math.round(performance.now() - startedAt),
+      collectorPort: collector.port,
+      webPort: web.port,
+    },
+    "CodeWarden ready",
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ service: "launcher", signal }, "shutting down");
+    const deadline = setTimeout(() => {
+      logger.error({ service: "launcher" }, "shutdown deadline passed; exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    for (const close of closers) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ service: "launcher", err }, "error during shutdown");
+      }
+    }
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/** Runs `bun worker/src/main.ts` as a child, restarting it with backoff if it dies. */
+function superviseBunWorker(logger: pino.Logger): { stop(): Promise<void> } {
+  const bun = join(ROOT, "node_modules", ".bin", "bun");
+  let child: ChildProcess | null = null;
+  let stopping = false;
+  let restarts = 0;
+  const launch = () => {
+    child = spawn(bun, [join(ROOT, "worker", "src", "main.ts")], {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    logger.info({ workerPid: child.pid }, "worker started under Bun");
+    child.on("exit", (code, signal) => {
+      if (stopping) return;
+      const delay = Math.min(30_000, 500 * 2 ** restarts++);
+      logger.error({ code, signal, restartInMs: delay }, "worker exited; restarting");
+      setTimeout(launch, delay).unref();
+    });
+  };
+  launch();
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+main().catch((err) => {
+  process.stderr.write(
+    `codewarden: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,126 @@
+import { DiagLogLevel, diag, type TracerProvider, trace } from "@opentelemetry/api";
+import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  type Resource,
+  type ResourceDetector,
+  resourceFromAttributes,
+  serviceInstanceIdDetector,
+} from "@opentelemetry/resources";
+import { BatchLogRecordProcessor, type LogRecordProcessor } from "@opentelemetry/sdk-logs";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ResolvedConfig, ResourceDetectorName } from "./config.js";
+import { stderrDiagLogger } from "./diagnostics.js";
+import { SDK_NAME, SDK_VERSION } from "./version.js";
+
+type ExporterConfig = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>;
+
+const DETECTORS: Record<ResourceDetectorName, ResourceDetector> = {
+  env: envDetector,
+  host: hostDetector,
+  os: osDetector,
+  process: processDetector,
+  serviceinstance: serviceInstanceIdDetector,
+};
+
+export interface StartedSdk {
+  /** Forces both batch processors to export. */
+  forceFlush(): Promise<void>;
+  /** Flushes and shuts the providers down. */
+  shutdown(): Promise<void>;
+  /** Spans ended plus log records emitted since start (tells exit hooks whether anything is new). */
+  activity(): number;
+}
+
+/** True when some other OpenTelemetry SDK already registered the global tracer provider. */
+export function otherTracerProviderRegistered(): boolean {
+  const provider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
+  const delegate = typeof provider.getDelegate === "function" ? provider.getDelegate() : provider;
+  return delegate.constructor?.name !== "NoopTracerProvider";
+}
+
+/**
+ * Resource: OTel defaults (telemetry.sdk.*), then the configured detectors (OTEL_RESOURCE_ATTRIBUTES, process,
+ * host, …), then the values CodeWarden resolved — so explicit options win over the environment.
+ */
+export function buildResource(config: ResolvedConfig): Resource {
+  const ours: Record<string, string> = {
+    "service.name": config.serviceName,
+    "telemetry.distro.name": SDK_NAME,
+    "telemetry.distro.version": SDK_VERSION,
+  };
+  if (config.serviceVersion !== undefined) ours["service.version"] = config.serviceVersion;
+  if (config.environment !== undefined) ours["deployment.environment.name"] = config.environment;
+  const detected = detectResources({ detectors: config.resourceDetectors.map((name) => DETECTORS[name]) });
+  return defaultResource().merge(detected).merge(resourceFromAttributes(ours));
+}
+
+function exporterConfig(signal: ResolvedConfig["traces"], config: ResolvedConfig): ExporterConfig {
+  return {
+    url: signal.url,
+    headers: signal.headers,
+    timeoutMillis: signal.timeoutMillis,
+    compression: config.compression as ExporterConfig["compression"],
+  };
+}
+
+/** Builds and starts NodeSDK from a resolved config (registers the global providers). */
+export function startSdk(config: ResolvedConfig): StartedSdk {
+  if (config.debug) diag.setLogger(stderrDiagLogger, { logLevel: DiagLogLevel.DEBUG });
+
+  let activity = 0;
+  const spanCounter: SpanProcessor = {
+    onStart() {},
+    onEnd() {
+      activity++;
+    },
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+  const logCounter: LogRecordProcessor = {
+    onEmit() {
+      activity++;
+    },
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+
+  const spanProcessor = config.traces.enabled
+    ? new BatchSpanProcessor(
+        new OTLPTraceExporter(exporterConfig(config.traces, config)),
+        config.traces.batch,
+      )
+    : undefined;
+  const logProcessor = config.logs.enabled
+    ? new BatchLogRecordProcessor({
+        exporter: new OTLPLogExporter(exporterConfig(config.logs, config)),
+        ...config.logs.batch,
+      })
+    : undefined;
+
+  const sdk = new NodeSDK({
+    resource: buildResource(config),
+    autoDetectResources: false,
+    spanProcessors: spanProcessor ? [spanProcessor, spanCounter] : [],
+    logRecordProcessors: logProcessor ? [logProcessor, logCounter] : [],
+    metricReaders: [], // metrics off
+    instrumentations: config.instrumentations,
+    // textMapPropagator left undefined: OTEL_PROPAGATORS, else W3C trace context + baggage.
+  });
+  sdk.start();
+
+  return {
+    async forceFlush() {
+      await Promise.all([spanProcessor?.forceFlush(), logProcessor?.forceFlush()]);
+    },
+    shutdown: () => sdk.shutdown(),
+    activity: () => activity,
+  };
+}

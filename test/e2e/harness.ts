@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** How `npm start` runs the launcher: Node with the tsx loader, one process. */
+export const LAUNCHER = [process.execPath, ["--import", "tsx", join(ROOT, "scripts", "start.ts")]] as const;
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  /** Everything printed so far on stdout and stderr. */
+  output(): string;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM, then the exit code (or the signal name). */
+  stop(timeoutMs?: number): Promise<number | string>;
+  exited(timeoutMs?: number): Promise<number | string>;
+}
+
+export function spawnProcess(command: string, args: string[], env: Record<string, string>): Spawned {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d.toString("utf8");
+    for (const l of listeners) l();
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exit = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
+    Promise.race([
+      p,
+      new Promise<T>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`timed out after ${ms} ms waiting for ${what}\n--- output ---\n${out}`)),
+          ms,
+        ).unref(),
+      ),
+    ]);
+  return {
+    child,
+    output: () => out,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return withTimeout(
+        new Promise<RegExpMatchArray>((resolve, reject) => {
+          const check = () => {
+            const m = out.match(pattern);
+            if (m) {
+              listeners.delete(check);
+              resolve(m);
+            }
+          };
+          listeners.add(check);
+          check();
+          void exit.then((code) => {
+            if (!out.match(pattern)) reject(new Error(`process exited (${code}) before ${pattern}\n${out}`));
+          });
+        }),
+        timeoutMs,
+        String(pattern),
+      );
+    },
+    async stop(timeoutMs = 15_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return withTimeout(exit, timeoutMs, "exit after SIGTERM");
+    },
+    exited(timeoutMs = 30_000) {
+      return withTimeout(exit, timeoutMs, "exit");
+    },
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes (then throws with the last value). */
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+  );
+}
+
+export interface ApiIssue {
+  id: string;
+  title: string;
+  exceptionType: string;
+  message: string;
+  culprit: string | null;
+  status: string;
+  eventCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  services: string[];
+  environments: string[];
+  summary: { source: string; text: string; likelyCause: string | null; suggestedFix: string | null } | null;
+}
+
+export function api(webPort: number, token: string) {
+  const get = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`http://127.0.0.1:${webPort}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  return {
+    get,
+    issues: async (status = "all") =>
+      (await get<{ issues: ApiIssue[] }>(`/api/v1/projects/default/issues?status=${status}&limit=100`))
+        .issues,
+  };
+}

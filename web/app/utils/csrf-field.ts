@@ -1,0 +1,2 @@
+/** Name of the hidden form field that carries the CSRF token. */
+export const CSRF_FIELD = "_csrf";

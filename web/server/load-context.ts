@@ -1,0 +1,21 @@
+import type { Db } from "@codewarden/drizzle";
+import type { AppLoadContext } from "@remix-run/server-runtime";
+import type pino from "pino";
+import type { WebConfig } from "./config";
+import type { Mailer } from "./mailer";
+
+declare module "@remix-run/server-runtime" {
+  /** What every loader and action gets as `context` (built per request in server/index.ts). */
+  interface AppLoadContext {
+    db: Db;
+    config: WebConfig;
+    mailer: Mailer;
+    logger: pino.Logger;
+    /** Nonce of this response's Content-Security-Policy, for inline scripts. */
+    cspNonce: string;
+    /** Client address as express sees it (for the audit log). */
+    clientIp: string | null;
+  }
+}
+
+export type WebLoadContext = AppLoadContext;

@@ -1,0 +1,57 @@
+import type pino from "pino";
+import type { WebConfig } from "./config";
+import { sendSmtp } from "./smtp";
+
+export interface SignInEmail {
+  /** Recipient (a known user's address, lower-cased). */
+  to: string;
+  /** Full single-use sign-in URL. */
+  url: string;
+  expiresInMinutes: number;
+}
+
+/** Sends the emails the web service needs. */
+export interface Mailer {
+  sendSignInLink(email: SignInEmail): Promise<void>;
+}
+
+/**
+ * Development mailer (no SMTP_URL): prints each sign-in link to stdout on ONE line, e.g.
+ * `[codewarden] sign-in link for admin@localhost: http://localhost:3000/auth/verify?token=…`.
+ */
+export function createDevMailer(
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Mailer {
+  return {
+    async sendSignInLink({ to, url }) {
+      write(`[codewarden] sign-in link for ${to}: ${url}\n`);
+    },
+  };
+}
+
+export function createSmtpMailer(opts: { smtpUrl: string; from: string; logger: pino.Logger }): Mailer {
+  return {
+    async sendSignInLink({ to, url, expiresInMinutes }) {
+      await sendSmtp(opts.smtpUrl, {
+        from: opts.from,
+        to,
+        subject: "Your CodeWarden sign-in link",
+        text: [
+          "Sign in to CodeWarden with this link:",
+          "",
+          url,
+          "",
+          `It works once and expires in ${expiresInMinutes} minutes.`,
+          "If you did not ask for it, ignore this email.",
+        ].join("\n"),
+      });
+      opts.logger.info({ to }, "sign-in email sent");
+    },
+  };
+}
+
+/** SMTP when SMTP_URL is set, otherwise the dev mailer. */
+export function createMailer(config: WebConfig, logger: pino.Logger): Mailer {
+  if (config.smtpUrl) return createSmtpMailer({ smtpUrl: config.smtpUrl, from: config.smtpFrom, logger });
+  return createDevMailer();
+}

@@ -1,0 +1,66 @@
+/**
+ * The Bun worker process: `bun worker/src/main.ts`. Parses config, connects, migrates,
+ * consumes the error queue, and shuts down cleanly on SIGTERM/SIGINT within a deadline.
+ */
+import { connectPostgres, migrate } from "@codewarden/drizzle";
+import pino from "pino";
+import { loadWorkerConfig } from "./config";
+import { startWorker } from "./consumer";
+import { createLlmSummariser } from "./summarise/llm";
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig(process.env);
+  const logger = pino({ level: config.logLevel, base: { service: "worker", pid: process.pid } });
+
+  const handle = connectPostgres(config.databaseUrl, { max: config.concurrency + 1 });
+  await migrate(handle);
+  const summariser = config.llm
+    ? createLlmSummariser(config.llm, { logger: logger.child({ component: "llm" }) })
+    : null;
+  const worker = await startWorker(config, { db: handle.db, logger, summariser });
+  logger.info(
+    {
+      queuePrefix: config.queuePrefix,
+      concurrency: config.concurrency,
+      summaries: config.llm ? `llm (${config.llm.model})` : "heuristic",
+      runtime: process.versions.bun ? "bun" : "node",
+    },
+    "worker ready",
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "worker shutting down");
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown deadline passed; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    let code = 0;
+    try {
+      await worker.close();
+    } catch (err) {
+      code = 1;
+      logger.error({ err }, "error while closing the queue consumer");
+    }
+    try {
+      await handle.close();
+    } catch (err) {
+      code = 1;
+      logger.error({ err }, "error while closing the database pool");
+    }
+    clearTimeout(deadline);
+    logger.info({ code }, "worker stopped");
+    process.exit(code);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  process.stderr.write(
+    `worker: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
