@@ -19,7 +19,7 @@ import {
 import type { ErrorQueue } from "@codewarden/common";
 import { connect, ensureBootstrap, migrate } from "@codewarden/drizzle";
 import { loadWebConfig, startWeb } from "@codewarden/web";
-import { processBatch } from "@codewarden/worker";
+import { createLlmSummariser, loadLlmConfig, processBatch } from "@codewarden/worker";
 import pino from "pino";
 import { loadLauncherConfig } from "./config";
 import { prettyDestination } from "./pretty-log";
@@ -34,6 +34,7 @@ async function main() {
   const config = loadLauncherConfig(process.env);
   const collectorConfig = loadCollectorConfig(process.env);
   const webConfig = loadWebConfig(process.env);
+  const llmConfig = loadLlmConfig(process.env);
   const logger = pino(
     { level: config.logLevel, base: { pid: process.pid } },
     config.logFormat === "pretty" ? prettyDestination() : undefined,
@@ -59,9 +60,10 @@ async function main() {
     workerChild = superviseBunWorker(logger.child({ service: "launcher" }));
   } else {
     const workerLogger = logger.child({ service: "worker" });
+    const summariser = llmConfig ? createLlmSummariser(llmConfig, { logger: workerLogger }) : null;
     queue = createInProcessErrorQueue(
       async (job) => {
-        await processBatch(handle.db, job, { logger: workerLogger });
+        await processBatch(handle.db, job, { logger: workerLogger, summariser });
       },
       { logger: workerLogger },
     );
