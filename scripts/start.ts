@@ -90,7 +90,7 @@ async function main() {
   const lines = [
     "",
     `CodeWarden is running (${config.mode}: ${handle.kind === "pglite" ? `PGlite in ${config.dataDir}` : "Postgres"}, ${config.mode === "scale-out" ? "BullMQ + Bun worker" : "in-process queue"})`,
-    `  Dashboard:      http://${webConfig.host}:${web.port}   (sign in as ${config.adminEmail}; the link is printed here)`,
+    `  Dashboard:      ${webConfig.publicUrlExplicit ? webConfig.publicUrl : `http://localhost:${web.port}`}   (sign in as ${config.adminEmail}; the link is printed here)`,
     `  OTLP endpoint:  ${otlp}`,
     `  Ingest key:     ${boot.ingestKey.value ?? `${boot.ingestKey.hint}… (created earlier; set CODEWARDEN_BOOTSTRAP_INGEST_KEY to choose one)`}`,
     `  API token:      ${boot.apiToken.value ?? `${boot.apiToken.hint}… (created earlier; set CODEWARDEN_BOOTSTRAP_API_TOKEN to choose one)`}`,

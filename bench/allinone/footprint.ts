@@ -1,8 +1,10 @@
 /**
  * The all-in-one mode's footprint, as users run it (`npm start`'s launcher):
- *  - time from spawn to "CodeWarden ready", against a bare `node -e ''` start in the same run;
+ *  - time from spawn to "CodeWarden ready" on a new data directory (PGlite runs initdb) and on
+ *    a restart, against a bare `node -e ''` start in the same run;
  *  - resident memory after ingesting 1,000 errors (OTLP protobuf, 100 requests of 10
- *    exceptions over 50 distinct issues), against the same process's RSS right after ready.
+ *    exceptions over 50 distinct issues) into the restarted process, against the same
+ *    process's RSS right after ready.
  *
  * Run: npm run bench:footprint   (prints a JSON line with the figures and ratios)
  */
@@ -42,18 +44,24 @@ async function main() {
   const apiToken = `cw_at_bench_${randomBytes(12).toString("hex")}`;
   const webPort = await freePort();
   const collectorPort = await freePort();
-  const t0 = performance.now();
-  const app = spawnProcess(LAUNCHER[0], [...LAUNCHER[1]], {
-    CODEWARDEN_DATA_DIR: dir,
-    WEB_PORT: String(webPort),
-    COLLECTOR_PORT: String(collectorPort),
-    CODEWARDEN_BOOTSTRAP_INGEST_KEY: ingestKey,
-    CODEWARDEN_BOOTSTRAP_API_TOKEN: apiToken,
-    CODEWARDEN_LOG_FORMAT: "json",
-  });
-  try {
+  const launch = async () => {
+    const t0 = performance.now();
+    const app = spawnProcess(LAUNCHER[0], [...LAUNCHER[1]], {
+      CODEWARDEN_DATA_DIR: dir,
+      WEB_PORT: String(webPort),
+      COLLECTOR_PORT: String(collectorPort),
+      CODEWARDEN_BOOTSTRAP_INGEST_KEY: ingestKey,
+      CODEWARDEN_BOOTSTRAP_API_TOKEN: apiToken,
+      CODEWARDEN_LOG_FORMAT: "json",
+    });
     await app.waitFor(/CodeWarden ready/, 120_000);
-    const readyMs = performance.now() - t0;
+    return { app, readyMs: performance.now() - t0 };
+  };
+  const first = await launch();
+  const rssFirstReady = rssMiB(first.app.child.pid!);
+  if ((await first.app.stop()) !== 0) throw new Error("the first start did not stop cleanly");
+  const { app, readyMs } = await launch();
+  try {
     const pid = app.child.pid!;
     const rssReady = rssMiB(pid);
 
@@ -92,9 +100,11 @@ async function main() {
     const bareMs = bareNodeStartMs();
     const result = {
       bench: "allinone-footprint",
-      startToReadyMs: Math.round(readyMs),
+      firstStartToReadyMs: Math.round(first.readyMs),
+      restartToReadyMs: Math.round(readyMs),
       bareNodeStartMs: Math.round(bareMs),
-      startRatioVsBareNode: +(readyMs / bareMs).toFixed(1),
+      restartRatioVsBareNode: +(readyMs / bareMs).toFixed(1),
+      rssAtFirstReadyMiB: +rssFirstReady.toFixed(1),
       rssAtReadyMiB: +rssReady.toFixed(1),
       rssAfter1000ErrorsMiB: +rssAfter.toFixed(1),
       rssRatioAfterVsReady: +(rssAfter / rssReady).toFixed(2),

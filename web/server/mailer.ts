@@ -1,6 +1,6 @@
+import nodemailer from "nodemailer";
 import type pino from "pino";
 import type { WebConfig } from "./config";
-import { sendSmtp } from "./smtp";
 
 export interface SignInEmail {
   /** Recipient (a known user's address, lower-cased). */
@@ -29,10 +29,16 @@ export function createDevMailer(
   };
 }
 
+/**
+ * SMTP mailer (nodemailer): the URL carries host, port and credentials, e.g.
+ * `smtps://user:pass@smtp.example.com:465` or `smtp://…:587` (STARTTLS when offered).
+ * One pooled transport per process.
+ */
 export function createSmtpMailer(opts: { smtpUrl: string; from: string; logger: pino.Logger }): Mailer {
+  const transport = nodemailer.createTransport(opts.smtpUrl);
   return {
     async sendSignInLink({ to, url, expiresInMinutes }) {
-      await sendSmtp(opts.smtpUrl, {
+      await transport.sendMail({
         from: opts.from,
         to,
         subject: "Your CodeWarden sign-in link",
