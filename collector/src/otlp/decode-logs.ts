@@ -1,6 +1,7 @@
 import { ATTR } from "@codewarden/common";
-import { decodeAnyValue, decodeAttributeInto, decodeResourceAt, keyValueHasKey, utf8 } from "./decode-common";
-import type { Attributes, DecodedLogRecord, DecodedLogs } from "./model";
+import { decodeAnyValue, decodeAttributeInto, keyValueHasKey, utf8 } from "./decode-common";
+import { walkExportRequest } from "./decode-envelope";
+import type { DecodedLogRecord, DecodedLogs } from "./model";
 import {
   createReader,
   expectEnd,
@@ -10,7 +11,6 @@ import {
   messageEnd,
   type Reader,
   readFixed64,
-  readRange,
   readTag,
   skipField,
   WIRE_FIXED64,
@@ -19,10 +19,6 @@ import {
 } from "./wire";
 
 // Field numbers from opentelemetry-proto collector/logs/v1/logs_service.proto and logs/v1/logs.proto.
-const REQUEST_RESOURCE_LOGS = 1;
-const RESOURCE_LOGS_RESOURCE = 1;
-const RESOURCE_LOGS_SCOPE_LOGS = 2;
-const SCOPE_LOGS_LOG_RECORDS = 2;
 const LOG_TIME = 1;
 const LOG_SEVERITY_NUMBER = 2;
 const LOG_SEVERITY_TEXT = 3;
@@ -41,52 +37,17 @@ const EXCEPTION_KEYS = [utf8(ATTR.exceptionType), utf8(ATTR.exceptionMessage)];
  */
 export function decodeLogsProto(bytes: Uint8Array): DecodedLogs {
   return guardDecode("ExportLogsServiceRequest", () => {
-    const r = createReader(bytes);
     const out: DecodedLogs = { logRecordCount: 0, candidates: [] };
-    while (r.pos < r.len) {
-      const [field, wire] = readTag(r);
-      if (field === REQUEST_RESOURCE_LOGS) {
-        expectWire(field, wire, WIRE_LEN);
-        decodeResourceLogs(r, out);
-      } else skipField(r, wire);
-    }
+    walkExportRequest(
+      createReader(bytes),
+      (r, index) => {
+        out.logRecordCount++;
+        return decodeRecordIfCandidate(r, index);
+      },
+      (resource, record) => out.candidates.push({ resource, record }),
+    );
     return out;
   });
-}
-
-function decodeResourceLogs(r: Reader, out: DecodedLogs): void {
-  const end = messageEnd(r);
-  let resource: [number, number] | null = null;
-  const records: DecodedLogRecord[] = [];
-  while (r.pos < end) {
-    const [field, wire] = readTag(r);
-    if (field === RESOURCE_LOGS_RESOURCE) {
-      expectWire(field, wire, WIRE_LEN);
-      resource = readRange(r);
-    } else if (field === RESOURCE_LOGS_SCOPE_LOGS) {
-      expectWire(field, wire, WIRE_LEN);
-      decodeScopeLogs(r, records, out);
-    } else skipField(r, wire);
-  }
-  expectEnd(r, end);
-  if (records.length === 0) return;
-  const attrs: Attributes = resource ? decodeResourceAt(r, resource[0], resource[1]) : new Map();
-  for (const record of records) out.candidates.push({ resource: attrs, record });
-}
-
-function decodeScopeLogs(r: Reader, records: DecodedLogRecord[], out: DecodedLogs): void {
-  const end = messageEnd(r);
-  let index = 0;
-  while (r.pos < end) {
-    const [field, wire] = readTag(r);
-    if (field === SCOPE_LOGS_LOG_RECORDS) {
-      expectWire(field, wire, WIRE_LEN);
-      out.logRecordCount++;
-      const record = decodeRecordIfCandidate(r, index++);
-      if (record) records.push(record);
-    } else skipField(r, wire);
-  }
-  expectEnd(r, end);
 }
 
 function decodeRecordIfCandidate(r: Reader, index: number): DecodedLogRecord | null {

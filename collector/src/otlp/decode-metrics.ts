@@ -1,3 +1,4 @@
+import { walkExportRequest } from "./decode-envelope";
 import type { DecodedMetrics } from "./model";
 import {
   createReader,
@@ -12,9 +13,6 @@ import {
 } from "./wire";
 
 // Field numbers from opentelemetry-proto collector/metrics/v1/metrics_service.proto and metrics/v1/metrics.proto.
-const REQUEST_RESOURCE_METRICS = 1;
-const RESOURCE_METRICS_SCOPE_METRICS = 2;
-const SCOPE_METRICS_METRICS = 2;
 /** Metric.gauge, sum, histogram, exponential_histogram, summary: each holds `data_points = 1`. */
 const METRIC_DATA_FIELDS = new Set([5, 7, 9, 10, 11]);
 const DATA_POINTS = 1;
@@ -22,17 +20,15 @@ const DATA_POINTS = 1;
 /** Walks an ExportMetricsServiceRequest far enough to count its data points (metrics are never stored). */
 export function decodeMetricsProto(bytes: Uint8Array): DecodedMetrics {
   return guardDecode("ExportMetricsServiceRequest", () => {
-    const r = createReader(bytes);
     const out: DecodedMetrics = { dataPointCount: 0 };
-    while (r.pos < r.len) {
-      const [field, wire] = readTag(r);
-      if (field === REQUEST_RESOURCE_METRICS) {
-        expectWire(field, wire, WIRE_LEN);
-        walk(r, RESOURCE_METRICS_SCOPE_METRICS, (r) =>
-          walk(r, SCOPE_METRICS_METRICS, (r) => countMetric(r, out)),
-        );
-      } else skipField(r, wire);
-    }
+    walkExportRequest(
+      createReader(bytes),
+      (r) => {
+        countMetric(r, out);
+        return null;
+      },
+      () => {},
+    );
     return out;
   });
 }

@@ -1,12 +1,7 @@
 import { EXCEPTION_EVENT_NAME } from "@codewarden/common";
-import { decodeAttributeInto, decodeResourceAt, utf8 } from "./decode-common";
-import {
-  type Attributes,
-  type DecodedSpan,
-  type DecodedSpanEvent,
-  type DecodedTraces,
-  STATUS_CODE_ERROR,
-} from "./model";
+import { decodeAttributeInto, utf8 } from "./decode-common";
+import { walkExportRequest } from "./decode-envelope";
+import { type DecodedSpan, type DecodedSpanEvent, type DecodedTraces, STATUS_CODE_ERROR } from "./model";
 import {
   bytesEqual,
   createReader,
@@ -17,7 +12,6 @@ import {
   messageEnd,
   type Reader,
   readFixed64,
-  readRange,
   readTag,
   skipField,
   WIRE_FIXED64,
@@ -26,10 +20,6 @@ import {
 } from "./wire";
 
 // Field numbers from opentelemetry-proto collector/trace/v1/trace_service.proto and trace/v1/trace.proto.
-const REQUEST_RESOURCE_SPANS = 1;
-const RESOURCE_SPANS_RESOURCE = 1;
-const RESOURCE_SPANS_SCOPE_SPANS = 2;
-const SCOPE_SPANS_SPANS = 2;
 const SPAN_TRACE_ID = 1;
 const SPAN_SPAN_ID = 2;
 const SPAN_NAME = 5;
@@ -53,52 +43,17 @@ const EXCEPTION_BYTES = utf8(EXCEPTION_EVENT_NAME);
  */
 export function decodeTracesProto(bytes: Uint8Array): DecodedTraces {
   return guardDecode("ExportTraceServiceRequest", () => {
-    const r = createReader(bytes);
     const out: DecodedTraces = { spanCount: 0, candidates: [] };
-    while (r.pos < r.len) {
-      const [field, wire] = readTag(r);
-      if (field === REQUEST_RESOURCE_SPANS) {
-        expectWire(field, wire, WIRE_LEN);
-        decodeResourceSpans(r, out);
-      } else skipField(r, wire);
-    }
+    walkExportRequest(
+      createReader(bytes),
+      (r, index) => {
+        out.spanCount++;
+        return decodeSpanIfCandidate(r, index);
+      },
+      (resource, span) => out.candidates.push({ resource, span }),
+    );
     return out;
   });
-}
-
-function decodeResourceSpans(r: Reader, out: DecodedTraces): void {
-  const end = messageEnd(r);
-  let resource: [number, number] | null = null;
-  const spans: DecodedSpan[] = [];
-  while (r.pos < end) {
-    const [field, wire] = readTag(r);
-    if (field === RESOURCE_SPANS_RESOURCE) {
-      expectWire(field, wire, WIRE_LEN);
-      resource = readRange(r);
-    } else if (field === RESOURCE_SPANS_SCOPE_SPANS) {
-      expectWire(field, wire, WIRE_LEN);
-      decodeScopeSpans(r, spans, out);
-    } else skipField(r, wire);
-  }
-  expectEnd(r, end);
-  if (spans.length === 0) return;
-  const attrs: Attributes = resource ? decodeResourceAt(r, resource[0], resource[1]) : new Map();
-  for (const span of spans) out.candidates.push({ resource: attrs, span });
-}
-
-function decodeScopeSpans(r: Reader, spans: DecodedSpan[], out: DecodedTraces): void {
-  const end = messageEnd(r);
-  let index = 0;
-  while (r.pos < end) {
-    const [field, wire] = readTag(r);
-    if (field === SCOPE_SPANS_SPANS) {
-      expectWire(field, wire, WIRE_LEN);
-      out.spanCount++;
-      const span = decodeSpanIfCandidate(r, index++);
-      if (span) spans.push(span);
-    } else skipField(r, wire);
-  }
-  expectEnd(r, end);
 }
 
 /** Scans a span; when it may carry an error, rewinds and decodes it fully. */
