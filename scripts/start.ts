@@ -141,6 +141,8 @@ function superviseBunWorker(logger: pino.Logger): { stop(): Promise<void> } {
   let stopping = false;
   let restarts = 0;
   const launch = () => {
+    if (stopping) return;
+    const startedAt = Date.now();
     child = spawn(bun, [join(ROOT, "worker", "src", "main.ts")], {
       cwd: ROOT,
       env: process.env,
@@ -149,6 +151,8 @@ function superviseBunWorker(logger: pino.Logger): { stop(): Promise<void> } {
     logger.info({ workerPid: child.pid }, "worker started under Bun");
     child.on("exit", (code, signal) => {
       if (stopping) return;
+      // A worker that ran for a while before dying starts the backoff afresh.
+      if (Date.now() - startedAt > 60_000) restarts = 0;
       const delay = Math.min(30_000, 500 * 2 ** restarts++);
       logger.error({ code, signal, restartInMs: delay }, "worker exited; restarting");
       setTimeout(launch, delay).unref();
