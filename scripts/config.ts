@@ -1,14 +1,11 @@
 import { parseEnv } from "@codewarden/common";
 import { z } from "zod";
 
-/** What the all-in-one launcher itself needs; each service parses its own variables. */
+/** What the all-in-one launcher itself needs; each service parses its own variables (bootstrap: web). */
 const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   CODEWARDEN_DATA_DIR: z.string().default("./.codewarden"),
-  CODEWARDEN_ADMIN_EMAIL: z.string().email().default("admin@localhost"),
-  CODEWARDEN_BOOTSTRAP_INGEST_KEY: z.string().min(16).max(200).optional(),
-  CODEWARDEN_BOOTSTRAP_API_TOKEN: z.string().min(16).max(200).optional(),
   CODEWARDEN_LOG_FORMAT: z.enum(["pretty", "json"]).default("pretty"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
@@ -27,9 +24,6 @@ export function loadLauncherConfig(env: Record<string, string | undefined>) {
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     dataDir: c.CODEWARDEN_DATA_DIR,
-    adminEmail: c.CODEWARDEN_ADMIN_EMAIL,
-    bootstrapIngestKey: c.CODEWARDEN_BOOTSTRAP_INGEST_KEY,
-    bootstrapApiToken: c.CODEWARDEN_BOOTSTRAP_API_TOKEN,
     logFormat: c.CODEWARDEN_LOG_FORMAT,
     logLevel: c.LOG_LEVEL,
     /** Postgres + Redis: the worker runs as separate Bun processes. */

@@ -18,7 +18,7 @@ import {
 } from "@codewarden/collector";
 import type { ErrorQueue } from "@codewarden/common";
 import { connect, ensureBootstrap, migrate } from "@codewarden/drizzle";
-import { loadWebConfig, startWeb } from "@codewarden/web";
+import { bootstrapBanner, loadWebConfig, startWeb } from "@codewarden/web";
 import { createLlmSummariser, loadLlmConfig, processBatch } from "@codewarden/worker";
 import pino from "pino";
 import { loadLauncherConfig } from "./config";
@@ -43,9 +43,9 @@ async function main() {
   const handle = await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(handle);
   const boot = await ensureBootstrap(handle.db, {
-    adminEmail: config.adminEmail,
-    ingestKey: config.bootstrapIngestKey,
-    apiToken: config.bootstrapApiToken,
+    adminEmail: webConfig.adminEmail,
+    ingestKey: webConfig.bootstrapIngestKey,
+    apiToken: webConfig.bootstrapApiToken,
   });
 
   const closers: Array<() => Promise<void>> = [];
@@ -85,22 +85,15 @@ async function main() {
     () => handle.close(),
   );
 
-  const host = collectorConfig.host;
-  const otlp = `http://${host}:${collector.port}`;
-  const lines = [
-    "",
-    `CodeWarden is running (${config.mode}: ${handle.kind === "pglite" ? `PGlite in ${config.dataDir}` : "Postgres"}, ${config.mode === "scale-out" ? "BullMQ + Bun worker" : "in-process queue"})`,
-    `  Dashboard:      ${webConfig.publicUrlExplicit ? webConfig.publicUrl : `http://localhost:${web.port}`}   (sign in as ${config.adminEmail}; the link is printed here)`,
-    `  OTLP endpoint:  ${otlp}`,
-    `  Ingest key:     ${boot.ingestKey.value ?? `${boot.ingestKey.hint}… (created earlier; set CODEWARDEN_BOOTSTRAP_INGEST_KEY to choose one)`}`,
-    `  API token:      ${boot.apiToken.value ?? `${boot.apiToken.hint}… (created earlier; set CODEWARDEN_BOOTSTRAP_API_TOKEN to choose one)`}`,
-    "",
-    "  Point any OpenTelemetry SDK at it:",
-    `    export OTEL_EXPORTER_OTLP_ENDPOINT=${otlp}`,
-    `    export OTEL_EXPORTER_OTLP_HEADERS="authorization=Bearer ${boot.ingestKey.value ?? "<ingest key>"}"`,
-    "",
-  ];
-  process.stdout.write(`${lines.join("\n")}\n`);
+  const reachableHost = ["0.0.0.0", "::"].includes(collectorConfig.host) ? "localhost" : collectorConfig.host;
+  process.stdout.write(
+    bootstrapBanner(boot, {
+      title: `CodeWarden is running (${config.mode}: ${handle.kind === "pglite" ? `PGlite in ${config.dataDir}` : "Postgres"}, ${config.mode === "scale-out" ? "BullMQ + Bun worker" : "in-process queue"})`,
+      dashboardUrl: webConfig.publicUrlExplicit ? webConfig.publicUrl : `http://localhost:${web.port}`,
+      adminEmail: webConfig.adminEmail,
+      otlpEndpoint: `http://${reachableHost}:${collector.port}`,
+    }),
+  );
   logger.info(
     {
       service: "launcher",

@@ -15,6 +15,8 @@ export interface WebConfig {
   publicUrl: string;
   /** True when CODEWARDEN_PUBLIC_URL was set. */
   publicUrlExplicit: boolean;
+  /** OTLP/HTTP endpoint that instrumented apps use (shown to users); CODEWARDEN_OTLP_URL. */
+  otlpUrl: string;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
   /** Key for CSRF token HMACs. */
@@ -61,6 +63,7 @@ const schema = z.object({
     .optional(),
   SMTP_FROM: emailSchema.optional(),
   CODEWARDEN_PUBLIC_URL: httpUrl.optional(),
+  CODEWARDEN_OTLP_URL: httpUrl.default("http://localhost:4318"),
   DATABASE_URL: z
     .string()
     .refine((u) => /^postgres(ql)?:\/\//i.test(u), "must be a postgres:// URL")
@@ -80,6 +83,7 @@ export function loadWebConfig(env: Record<string, string | undefined>): WebConfi
     host: e.HOST,
     publicUrl,
     publicUrlExplicit: e.CODEWARDEN_PUBLIC_URL !== undefined,
+    otlpUrl: e.CODEWARDEN_OTLP_URL.replace(/\/+$/, ""),
     secureCookies: publicUrl.toLowerCase().startsWith("https://"),
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString("base64url"),
     sessionSecretGenerated: e.SESSION_SECRET === undefined,

@@ -10,6 +10,7 @@ import { createMailer, type Mailer } from "./mailer";
 import { refuseCrossOriginMutations } from "./same-origin";
 import { securityHeaders } from "./security-headers";
 
+export { bootstrapBanner } from "./bootstrap-banner";
 export { loadWebConfig, type WebConfig } from "./config";
 export type { WebLoadContext } from "./load-context";
 export { createDevMailer, createMailer, createSmtpMailer, type Mailer, type SignInEmail } from "./mailer";

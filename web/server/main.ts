@@ -4,6 +4,7 @@
  */
 import { connect, ensureBootstrap, migrate } from "@codewarden/drizzle";
 import pino from "pino";
+import { bootstrapBanner } from "./bootstrap-banner";
 import { loadWebConfig } from "./config";
 import { startWeb } from "./index";
 
@@ -16,12 +17,20 @@ async function main() {
   const logger = pino({ base: { service: "web" } });
   const handle = await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(handle);
-  await ensureBootstrap(handle.db, {
+  const boot = await ensureBootstrap(handle.db, {
     adminEmail: config.adminEmail,
     ingestKey: config.bootstrapIngestKey,
     apiToken: config.bootstrapApiToken,
   });
   const web = await startWeb(config, { db: handle.db, logger });
+  process.stdout.write(
+    bootstrapBanner(boot, {
+      title: `CodeWarden web is running (${handle.kind === "pglite" ? "PGlite" : "Postgres"})`,
+      dashboardUrl: config.publicUrl,
+      adminEmail: config.adminEmail,
+      otlpEndpoint: config.otlpUrl,
+    }),
+  );
   logger.info({ url: config.publicUrl, port: web.port, db: handle.kind }, "CodeWarden web ready");
 
   let stopping = false;

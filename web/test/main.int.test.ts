@@ -63,6 +63,13 @@ it("migrates, bootstraps, serves sign-in and the API, prints the link on one std
   });
   expect(await projects.json()).toEqual({ projects: [{ slug: "default", name: "Default" }] });
 
+  // The bootstrap banner: the given token as is, a generated ingest key in full, once.
+  await waitFor(/OTLP endpoint/);
+  const printed = out.join("");
+  expect(printed).toContain(`API token:      ${API_TOKEN}`);
+  expect(printed).toMatch(/Ingest key: {5}cw_ik_[A-Za-z0-9_-]{43}\n/);
+  expect(printed).toContain("OTLP endpoint:  http://localhost:4318");
+
   await fetch(`${base}/login`, { method: "POST", body: new URLSearchParams({ email: "owner@example.com" }) });
   const line = await waitFor(
     /^\[codewarden\] sign-in link for owner@example\.com: http:\/\/localhost:\d+\/auth\/verify\?token=\S+$/,
