@@ -133,7 +133,8 @@ beforeAll(async () => {
   });
 
   browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    // Debian's Chromium here and in .ci/run; CHROMIUM_PATH elsewhere (e.g. Chrome on GitHub runners).
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [
       "--headless",
       "--no-sandbox",
