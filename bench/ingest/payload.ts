@@ -59,11 +59,7 @@ function checkout(orderId: number): void {
   chargeCard(orderId);
 }
 
-function buildTrace(
-  tracer: ReturnType<BasicTracerProvider["getTracer"]>,
-  t: number,
-  failing: boolean,
-): void {
+function buildTrace(tracer: ReturnType<BasicTracerProvider["getTracer"]>, t: number, failing: boolean): void {
   const root = tracer.startSpan(
     failing ? "POST /api/checkout" : "GET /api/orders/:id",
     {
@@ -76,7 +72,8 @@ function buildTrace(
         "server.address": "shop.internal",
         "server.port": 8080,
         "network.protocol.version": "1.1",
-        "user_agent.original": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
+        "user_agent.original":
+          "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
         "client.address": "10.0.3.17",
         "http.response.status_code": failing ? 500 : 200,
       },
@@ -166,7 +163,9 @@ function locateTraceIds(bytes: Buffer, spans: ReadableSpan[]): number[][] {
       found.push(at);
     }
     if (found.length !== spanCount) {
-      throw new Error(`trace id ${hex}: expected ${spanCount} occurrences in the body, found ${found.length}`);
+      throw new Error(
+        `trace id ${hex}: expected ${spanCount} occurrences in the body, found ${found.length}`,
+      );
     }
     offsets.push(found);
   }
@@ -217,7 +216,9 @@ export function buildBodies(): Bodies {
  * Stamps fresh trace ids into a template (in place) for request `serial`: 8 random bytes per
  * run, then the serial (uint32) and the trace's index in the request (uint32).
  */
-export function createStamper(runPrefix: Buffer = randomBytes(8)): (tpl: BodyTemplate, serial: number) => Buffer {
+export function createStamper(
+  runPrefix: Buffer = randomBytes(8),
+): (tpl: BodyTemplate, serial: number) => Buffer {
   if (runPrefix.length !== 8) throw new Error("run prefix must be 8 bytes");
   return (tpl, serial) => {
     const { bytes } = tpl;

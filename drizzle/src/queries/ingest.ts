@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { events, type StackFrame } from "../schema/events";
 import { issueHourlyCounts, issues } from "../schema/issues";
@@ -207,21 +207,37 @@ export async function storeErrorEvents(
     const regressedIssues: Array<{ id: string; fingerprint: string }> = [];
     const issueById = new Map(rows.map((r) => [r.id, r]));
     for (const id of touchedIssueIds) {
-      const d = deltas.get(id)!;
       const issue = issueById.get(id)!;
-      const regressed = issue.status === "resolved";
-      if (regressed) regressedIssues.push({ id, fingerprint: issue.fingerprint });
-      await tx
-        .update(issues)
-        .set({
-          eventCount: sql`${issues.eventCount} + ${d.count}`,
-          firstSeen: sql`least(${issues.firstSeen}, ${d.firstSeen.toISOString()}::timestamptz)`,
-          lastSeen: sql`greatest(${issues.lastSeen}, ${d.lastSeen.toISOString()}::timestamptz)`,
-          services: mergeTags(issues.services, d.services),
-          environments: mergeTags(issues.environments, d.environments),
-          ...(regressed ? { status: "regressed" as const, resolvedAt: null } : {}),
-        })
-        .where(eq(issues.id, id));
+      if (issue.status === "resolved") regressedIssues.push({ id, fingerprint: issue.fingerprint });
+    }
+    if (touchedIssueIds.length > 0) {
+      // One statement for every touched issue: the deltas travel as one JSON parameter.
+      const deltaJson = JSON.stringify(
+        touchedIssueIds.map((id) => {
+          const d = deltas.get(id)!;
+          return {
+            id,
+            count: d.count,
+            first_seen: d.firstSeen.toISOString(),
+            last_seen: d.lastSeen.toISOString(),
+            services: [...d.services],
+            environments: [...d.environments],
+          };
+        }),
+      );
+      await tx.execute(sql`
+        update ${issues} as i set
+          event_count = i.event_count + d.count,
+          first_seen = least(i.first_seen, d.first_seen),
+          last_seen = greatest(i.last_seen, d.last_seen),
+          services = ${mergeTags(sql`i.services`, sql`d.services`)},
+          environments = ${mergeTags(sql`i.environments`, sql`d.environments`)},
+          status = case when i.status = 'resolved' then 'regressed' else i.status end,
+          resolved_at = case when i.status = 'resolved' then null else i.resolved_at end
+        from jsonb_to_recordset(${deltaJson}::jsonb) as d(
+          id uuid, count int, first_seen timestamptz, last_seen timestamptz, services jsonb, environments jsonb
+        )
+        where i.id = d.id`);
     }
 
     const hourlyRows = [...hourly.values()].sort((a, b) =>
@@ -255,9 +271,7 @@ export async function storeErrorEvents(
   });
 }
 
-/** `column ∪ values`, sorted, capped. Values travel as one JSON parameter (same on postgres.js and PGlite). */
-function mergeTags(column: AnyColumn, values: Set<string>) {
-  if (values.size === 0) return sql`${column}`;
-  const json = JSON.stringify([...values]);
-  return sql`array(select t from (select unnest(${column}) as t union select jsonb_array_elements_text(${json}::jsonb)) as u order by t limit ${MAX_TAGS_PER_ISSUE})`;
+/** `column ∪ values` (a jsonb array of strings), sorted, capped. */
+function mergeTags(column: SQL, values: SQL): SQL {
+  return sql`case when jsonb_array_length(${values}) = 0 then ${column} else array(select t from (select unnest(${column}) as t union select jsonb_array_elements_text(${values})) as u order by t limit ${sql.raw(String(MAX_TAGS_PER_ISSUE))}) end`;
 }
