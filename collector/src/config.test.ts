@@ -12,6 +12,8 @@ describe("loadCollectorConfig", () => {
       dataDir: "./.codewarden",
       queuePrefix: "cw",
       maxBodyBytes: 8 * 1024 * 1024,
+      ingestRateLimit: { itemsPerSecond: 1_000_000, burst: 2_000_000 },
+      openobserve: null,
     });
   });
 
@@ -25,6 +27,12 @@ describe("loadCollectorConfig", () => {
         CODEWARDEN_DATA_DIR: "/data",
         CODEWARDEN_QUEUE_PREFIX: "cw-prod",
         CODEWARDEN_MAX_BODY_BYTES: "1048576",
+        CODEWARDEN_INGEST_RATE_LIMIT: "5000",
+        CODEWARDEN_INGEST_RATE_BURST: "20000",
+        OPENOBSERVE_URL: "https://o2.example.com/",
+        OPENOBSERVE_ORG: "acme",
+        OPENOBSERVE_USER: "root@example.com",
+        OPENOBSERVE_PASSWORD: "Complexpass#123",
         UNRELATED: "ignored",
       }),
     ).toEqual({
@@ -35,7 +43,41 @@ describe("loadCollectorConfig", () => {
       dataDir: "/data",
       queuePrefix: "cw-prod",
       maxBodyBytes: 1048576,
+      ingestRateLimit: { itemsPerSecond: 5000, burst: 20000 },
+      openobserve: {
+        url: "https://o2.example.com/",
+        org: "acme",
+        authorization: `Basic ${Buffer.from("root@example.com:Complexpass#123").toString("base64")}`,
+      },
     });
+  });
+
+  it("disables rate limiting with 0 and defaults the burst to two seconds of the rate", () => {
+    expect(loadCollectorConfig({ CODEWARDEN_INGEST_RATE_LIMIT: "0" }).ingestRateLimit).toBeNull();
+    expect(loadCollectorConfig({ CODEWARDEN_INGEST_RATE_LIMIT: "300" }).ingestRateLimit).toEqual({
+      itemsPerSecond: 300,
+      burst: 600,
+    });
+    expect(() => loadCollectorConfig({ CODEWARDEN_INGEST_RATE_LIMIT: "-1" })).toThrow(
+      /CODEWARDEN_INGEST_RATE_LIMIT/,
+    );
+    expect(() => loadCollectorConfig({ CODEWARDEN_INGEST_RATE_BURST: "0" })).toThrow(
+      /CODEWARDEN_INGEST_RATE_BURST/,
+    );
+  });
+
+  it("takes OpenObserve credentials as a user and password, or as a token", () => {
+    const o2 = (env: Record<string, string>) =>
+      loadCollectorConfig({ OPENOBSERVE_URL: "http://localhost:5080", ...env }).openobserve;
+    expect(o2({})).toEqual({ url: "http://localhost:5080", org: "default", authorization: null });
+    expect(o2({ OPENOBSERVE_TOKEN: "cm9vdDpwYXNz" })?.authorization).toBe("Basic cm9vdDpwYXNz");
+    expect(o2({ OPENOBSERVE_TOKEN: "Bearer o2oi_abc" })?.authorization).toBe("Bearer o2oi_abc");
+    expect(() => o2({ OPENOBSERVE_USER: "root" })).toThrow(/OPENOBSERVE_PASSWORD/);
+    expect(() => o2({ OPENOBSERVE_USER: "u", OPENOBSERVE_PASSWORD: "p", OPENOBSERVE_TOKEN: "t" })).toThrow(
+      /OPENOBSERVE_TOKEN/,
+    );
+    expect(() => loadCollectorConfig({ OPENOBSERVE_URL: "localhost:5080" })).toThrow(/OPENOBSERVE_URL/);
+    expect(loadCollectorConfig({ OPENOBSERVE_TOKEN: "t" }).openobserve).toBeNull();
   });
 
   it("treats empty strings as unset", () => {

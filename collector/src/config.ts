@@ -16,7 +16,40 @@ export interface CollectorConfig {
   queuePrefix: string;
   /** CODEWARDEN_MAX_BODY_BYTES (default 8 MiB): request body limit, measured after decompression. */
   maxBodyBytes: number;
+  /**
+   * CODEWARDEN_INGEST_RATE_LIMIT (items/s) and CODEWARDEN_INGEST_RATE_BURST: the per-ingest-key
+   * token bucket of each collector process; null disables it. Absent: DEFAULT_INGEST_RATE_LIMIT.
+   */
+  ingestRateLimit?: IngestRateLimit | null;
+  /** OPENOBSERVE_URL and its credentials: raw telemetry is fanned out there when set. */
+  openobserve?: OpenObserveConfig | null;
 }
+
+export interface OpenObserveConfig {
+  /** OPENOBSERVE_URL: the server's base URL (e.g. http://localhost:5080). */
+  url: string;
+  /** OPENOBSERVE_ORG (default "default"). */
+  org: string;
+  /**
+   * The Authorization header: Basic from OPENOBSERVE_USER and OPENOBSERVE_PASSWORD, or
+   * OPENOBSERVE_TOKEN (sent as `Basic <token>`, or as is when it names its scheme); null without credentials.
+   */
+  authorization: string | null;
+}
+
+export interface IngestRateLimit {
+  /** Items (spans + log records + metric data points) per second per key. */
+  itemsPerSecond: number;
+  /** Items a key may send at once after being idle. */
+  burst: number;
+}
+
+/**
+ * A guard against a runaway client, not a quota: one process ingests some 500-700k spans/s of
+ * 100-span requests on a laptop core, so a single busy service never reaches it, while a flood
+ * from one key cannot take more than this from any collector. Lower it for many tenants.
+ */
+export const DEFAULT_INGEST_RATE_LIMIT: IngestRateLimit = { itemsPerSecond: 1_000_000, burst: 2_000_000 };
 
 const port = z.string().transform((v, ctx) => {
   try {
@@ -55,11 +88,62 @@ const schema = z.object({
     .min(1024, "must be at least 1024")
     .max(1024 * 1024 * 1024, "must be at most 1 GiB")
     .default(8 * 1024 * 1024),
+  CODEWARDEN_INGEST_RATE_LIMIT: z.coerce
+    .number()
+    .int("must be an integer number of items per second (0 disables)")
+    .min(0, "must be 0 (disabled) or more")
+    .default(DEFAULT_INGEST_RATE_LIMIT.itemsPerSecond),
+  CODEWARDEN_INGEST_RATE_BURST: z.coerce
+    .number()
+    .int("must be an integer number of items")
+    .min(1, "must be at least 1")
+    .optional(),
+  OPENOBSERVE_URL: url(["http:", "https:"]).optional(),
+  OPENOBSERVE_ORG: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,128}$/, "must be an organisation identifier")
+    .default("default"),
+  OPENOBSERVE_USER: z.string().optional(),
+  OPENOBSERVE_PASSWORD: z.string().optional(),
+  OPENOBSERVE_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)?$/, "must be a token")
+    .optional(),
 });
+
+const credentials = schema.superRefine((e, ctx) => {
+  const user = e.OPENOBSERVE_USER !== undefined;
+  const password = e.OPENOBSERVE_PASSWORD !== undefined;
+  if (user !== password) {
+    ctx.addIssue({
+      code: "custom",
+      path: [user ? "OPENOBSERVE_PASSWORD" : "OPENOBSERVE_USER"],
+      message: "OPENOBSERVE_USER and OPENOBSERVE_PASSWORD go together",
+    });
+  }
+  if (user && e.OPENOBSERVE_TOKEN !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["OPENOBSERVE_TOKEN"],
+      message: "set either OPENOBSERVE_TOKEN or OPENOBSERVE_USER and OPENOBSERVE_PASSWORD, not both",
+    });
+  }
+});
+
+function openobserveAuthorization(e: z.infer<typeof schema>): string | null {
+  if (e.OPENOBSERVE_TOKEN) {
+    return /^(basic|bearer) /i.test(e.OPENOBSERVE_TOKEN)
+      ? e.OPENOBSERVE_TOKEN
+      : `Basic ${e.OPENOBSERVE_TOKEN}`;
+  }
+  if (e.OPENOBSERVE_USER === undefined) return null;
+  const pair = `${e.OPENOBSERVE_USER}:${e.OPENOBSERVE_PASSWORD ?? ""}`;
+  return `Basic ${Buffer.from(pair, "utf8").toString("base64")}`;
+}
 
 /** Parses the collector's configuration from `env` (fails fast with a ConfigError naming each variable). */
 export function loadCollectorConfig(env: Record<string, string | undefined>): CollectorConfig {
-  const e = parseEnv(schema, env, "collector");
+  const e = parseEnv(credentials, env, "collector");
   return {
     port: e.COLLECTOR_PORT,
     host: e.HOST,
@@ -68,5 +152,15 @@ export function loadCollectorConfig(env: Record<string, string | undefined>): Co
     dataDir: e.CODEWARDEN_DATA_DIR,
     queuePrefix: e.CODEWARDEN_QUEUE_PREFIX,
     maxBodyBytes: e.CODEWARDEN_MAX_BODY_BYTES,
+    ingestRateLimit:
+      e.CODEWARDEN_INGEST_RATE_LIMIT === 0
+        ? null
+        : {
+            itemsPerSecond: e.CODEWARDEN_INGEST_RATE_LIMIT,
+            burst: e.CODEWARDEN_INGEST_RATE_BURST ?? 2 * e.CODEWARDEN_INGEST_RATE_LIMIT,
+          },
+    openobserve: e.OPENOBSERVE_URL
+      ? { url: e.OPENOBSERVE_URL, org: e.OPENOBSERVE_ORG, authorization: openobserveAuthorization(e) }
+      : null,
   };
 }

@@ -3,14 +3,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ErrorQueue, QueueUnavailableError } from "@codewarden/common";
 import type pino from "pino";
 import { toErrorBatchJobs } from "./extract/batch";
+import type { Fanout } from "./fanout/forwarder";
 import { encodingOf, formatOf } from "./http/content";
-import { BodyReadError, BodyTooLargeError, readBody } from "./http/read-body";
+import { BodyReadError, BodyTooLargeError, readBodyAndRaw } from "./http/read-body";
 import { CORS_HEADERS, sendOtlp } from "./http/respond";
 import { ingestKeyFromHeaders, type KeyResolver } from "./keys";
 import type { CollectorMetrics, RejectReason } from "./metrics";
 import { encodeExportResponse, encodeStatus, type OtlpFormat, RPC_CODE, type Signal } from "./otlp/responses";
 import { DecodeError } from "./otlp/wire";
 import { processExport } from "./process-export";
+import type { RateLimiter } from "./rate-limit";
 
 export interface IngestContext {
   keys: KeyResolver;
@@ -22,6 +24,10 @@ export interface IngestContext {
   maxConcurrent: number;
   /** Export requests being handled now (shared by all routes of one collector). */
   inflight: { count: number };
+  /** Per-ingest-key token bucket over items; null when rate limiting is disabled. */
+  rateLimiter: RateLimiter | null;
+  /** Raw telemetry fan-out (OpenObserve); null when not configured. */
+  fanout: Fanout | null;
 }
 
 /** Handles a request to /v1/{traces,logs,metrics} per the OTLP/HTTP specification. */
@@ -119,10 +125,23 @@ export async function handleExport(
     }
     if (!grant)
       return fail(401, "unauthorized", fmt, RPC_CODE.UNAUTHENTICATED, "unknown or revoked ingest key");
+    // Checked before the body is read, so a flood costs no decoding.
+    const wait = ctx.rateLimiter?.check(grant.keyId) ?? 0;
+    if (wait > 0) {
+      return fail(
+        429,
+        "rate_limited",
+        fmt,
+        RPC_CODE.RESOURCE_EXHAUSTED,
+        `ingest key over its rate limit, retry after ${wait} s`,
+        { "retry-after": String(wait) },
+      );
+    }
 
     let body: Buffer;
+    let raw: Buffer | null;
     try {
-      body = await readBody(req, encoding!, ctx.maxBodyBytes);
+      ({ body, raw } = await readBodyAndRaw(req, encoding!, ctx.maxBodyBytes, ctx.fanout !== null));
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         return fail(413, "too_large", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, { connection: "close" });
@@ -146,6 +165,7 @@ export async function handleExport(
       }
       throw err;
     }
+    ctx.rateLimiter?.charge(grant.keyId, result.items);
 
     if (result.errors.length > 0) {
       const started = performance.now();
@@ -177,11 +197,25 @@ export async function handleExport(
     else if (signal === "logs") metrics.logRecords.inc({}, result.items);
     else metrics.dataPoints.inc({}, result.items);
 
+    if (ctx.fanout && raw) {
+      const contentEncoding = req.headers["content-encoding"]?.trim();
+      ctx.fanout.forward({
+        signal,
+        body: raw,
+        contentType: req.headers["content-type"]!,
+        contentEncoding: encoding === "identity" ? undefined : contentEncoding,
+      });
+    }
+
     if (result.rejected > 0) {
-      metrics.rejects.inc({ reason: "partial" }, result.rejected);
-      reqLog().info({ projectId: grant.projectId, rejected: result.rejected }, "partial success");
-      const message = `only the first ${result.errors.length} errors of a request are kept`;
-      return reply(200, fmt, encodeExportResponse(fmt, signal, { rejected: result.rejected, message }));
+      if (result.malformed > 0) metrics.rejects.inc({ reason: "malformed_item" }, result.malformed);
+      if (result.overflow > 0) metrics.rejects.inc({ reason: "too_many_errors" }, result.overflow);
+      reqLog().info(
+        { projectId: grant.projectId, malformed: result.malformed, overflow: result.overflow },
+        "partial success",
+      );
+      const partial = { rejected: result.rejected, message: result.message };
+      return reply(200, fmt, encodeExportResponse(fmt, signal, partial));
     }
     reply(200, fmt, encodeExportResponse(fmt, signal));
   }

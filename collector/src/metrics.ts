@@ -60,6 +60,22 @@ class Histogram {
   }
 }
 
+/** A value read when /metrics is scraped. */
+class Gauge {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly read: () => number,
+  ) {}
+  render(): string {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      `${this.name} ${this.read()}`,
+    ].join("\n");
+  }
+}
+
 export type RejectReason =
   | "unauthorized"
   | "unsupported_media_type"
@@ -69,7 +85,9 @@ export type RejectReason =
   | "queue_unavailable"
   | "auth_unavailable"
   | "busy"
-  | "partial";
+  | "rate_limited"
+  | "malformed_item"
+  | "too_many_errors";
 
 /** The collector's metrics, exposed on GET /metrics. */
 export class CollectorMetrics {
@@ -97,6 +115,12 @@ export class CollectorMetrics {
     "codewarden_collector_rejects_total",
     "Rejected requests or items, by reason.",
   );
+  readonly fanout = new Counter(
+    "codewarden_collector_fanout_total",
+    "Accepted requests forwarded to OpenObserve, by result (sent, dropped when the buffer is full, failed).",
+  );
+  /** Bytes waiting to be forwarded; wired by the server when a fan-out is configured. */
+  fanoutQueueBytes: () => number = () => 0;
   readonly enqueueSeconds = new Histogram(
     "codewarden_collector_enqueue_duration_seconds",
     "Time to enqueue the error jobs of one request.",
@@ -111,6 +135,12 @@ export class CollectorMetrics {
       this.dataPoints,
       this.errorsExtracted,
       this.rejects,
+      this.fanout,
+      new Gauge(
+        "codewarden_collector_fanout_queue_bytes",
+        "Bytes of accepted requests waiting to be forwarded to OpenObserve.",
+        this.fanoutQueueBytes,
+      ),
       this.enqueueSeconds,
     ]
       .map((m) => m.render())

@@ -1,5 +1,5 @@
 import { connect as netConnect } from "node:net";
-import { deflateSync, gzipSync } from "node:zlib";
+import { createDeflateRaw, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import {
   type ErrorBatchJob,
   errorBatchJobSchema,
@@ -108,6 +108,27 @@ describe("collector with PGlite and the in-process queue", () => {
     expect(declared.headers.connection).toBe("close");
   });
 
+  it("accepts raw deflate bodies as well, and stops a raw deflate bomb at the limit (413)", async () => {
+    received.length = 0;
+    const body = protobufLogs(await recordLogs(typicalLogs));
+    const headers = { "content-type": "application/x-protobuf", "content-encoding": "deflate", ...auth() };
+    const raw = await send(`${base}/v1/logs`, { headers, body: deflateRawSync(body) });
+    expect(raw.status).toBe(200);
+    await queue.drain();
+    expect(received).toHaveLength(1);
+    expect(received[0]!.errors[0]!.message).toBe("payment provider unreachable");
+
+    const bomb = await rawDeflateBomb(64 * 1024 * 1024);
+    expect(bomb.length).toBeLessThan(MAX_BODY);
+    const res = await send(`${base}/v1/logs`, { headers, body: bomb });
+    expect(res.status).toBe(413);
+    const junk = await send(`${base}/v1/logs`, {
+      headers,
+      body: Buffer.from("neither zlib nor raw deflate"),
+    });
+    expect(junk.status).toBe(400);
+  });
+
   it("reports partial success when a request carries more errors than kept", async () => {
     const records = Array.from({ length: MAX_ERRORS_PER_REQUEST + 3 }, (_, i) => ({
       timeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i)),
@@ -119,6 +140,15 @@ describe("collector with PGlite and the in-process queue", () => {
     });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body.toString())).toMatchObject({ partialSuccess: { rejectedLogRecords: "3" } });
+    const metrics = (await send(`${base}/metrics`, { method: "GET" })).body.toString();
+    expect(metrics).toMatch(/codewarden_collector_rejects_total\{reason="too_many_errors"\} 3\n/);
+    // Without a fan-out configured, its families are still exposed (at zero).
+    expect(metrics).toMatch(
+      /# TYPE codewarden_collector_fanout_total counter\ncodewarden_collector_fanout_total 0\n/,
+    );
+    expect(metrics).toMatch(
+      /# TYPE codewarden_collector_fanout_queue_bytes gauge\ncodewarden_collector_fanout_queue_bytes 0\n/,
+    );
     await queue.drain();
   });
 
@@ -207,6 +237,36 @@ describe("collector with PGlite and the in-process queue", () => {
     }
   });
 
+  it("answers 429 with Retry-After and a Status body once a key passes its rate, and counts it", async () => {
+    const c = await startCollector(
+      {
+        port: 0,
+        host: "127.0.0.1",
+        dataDir: "memory://",
+        queuePrefix: "unused",
+        maxBodyBytes: MAX_BODY,
+        ingestRateLimit: { itemsPerSecond: 1, burst: 1 },
+      },
+      { db: handle.db, queue, logger },
+    );
+    try {
+      const url = `http://127.0.0.1:${c.port}`;
+      const headers = { "content-type": "application/json", ...auth() };
+      const body = jsonTraces(await recordSpans(typicalTrace)); // 3 spans: more than the bucket holds
+      expect((await send(`${url}/v1/traces`, { headers, body })).status).toBe(200);
+      const limited = await send(`${url}/v1/traces`, { headers, body });
+      expect(limited.status).toBe(429);
+      expect(limited.headers["retry-after"]).toBe("2"); // a debt of one burst, refilled at 1 item/s
+      expect(JSON.parse(limited.body.toString())).toMatchObject({ code: 8, message: expect.any(String) });
+      const metrics = (await send(`${url}/metrics`, { method: "GET" })).body.toString();
+      expect(metrics).toMatch(/codewarden_collector_rejects_total\{reason="rate_limited"\} 1\n/);
+      expect(metrics).toMatch(/codewarden_collector_requests_total\{signal="traces",status="429"\} 1\n/);
+    } finally {
+      await c.close();
+    }
+    await queue.drain();
+  });
+
   it("is ready when PGlite answers and the queue has room", async () => {
     const res = await send(`${base}/readyz`, { method: "GET" });
     expect(res.status).toBe(200);
@@ -226,4 +286,22 @@ function encodeVarint(n: number): Buffer {
   }
   out.push(n);
   return Buffer.from(out);
+}
+
+/** A raw deflate stream of `size` zero bytes, built chunk by chunk. */
+async function rawDeflateBomb(size: number): Promise<Buffer> {
+  const z = createDeflateRaw({ level: 9 });
+  const out: Buffer[] = [];
+  z.on("data", (c: Buffer) => out.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    z.on("end", resolve);
+    z.on("error", reject);
+  });
+  const chunk = Buffer.alloc(1024 * 1024);
+  for (let written = 0; written < size; written += chunk.length) {
+    if (!z.write(chunk)) await new Promise((r) => z.once("drain", r));
+  }
+  z.end();
+  await done;
+  return Buffer.concat(out);
 }

@@ -3,11 +3,14 @@ import type { AddressInfo } from "node:net";
 import type { ErrorQueue } from "@codewarden/common";
 import type { Db } from "@codewarden/drizzle";
 import type pino from "pino";
-import type { CollectorConfig } from "./config";
+import { type CollectorConfig, DEFAULT_INGEST_RATE_LIMIT } from "./config";
+import type { Fanout } from "./fanout/forwarder";
+import { createOpenObserveFanout, type FanoutTuning } from "./fanout/openobserve";
 import { handleExport, type IngestContext } from "./ingest";
 import { createKeyResolver, type KeyResolver } from "./keys";
 import { CollectorMetrics } from "./metrics";
 import type { Signal } from "./otlp/responses";
+import { createRateLimiter } from "./rate-limit";
 
 export interface CollectorDeps {
   db: Db;
@@ -30,6 +33,8 @@ export interface CollectorOptions {
   closeTimeoutMs?: number;
   /** Export requests handled at once at most, beyond which 503 + Retry-After (default 128). */
   maxConcurrentExports?: number;
+  /** Buffer, concurrency and timeout of the OpenObserve fan-out (when config.openobserve is set). */
+  fanout?: FanoutTuning;
 }
 
 const ROUTES: Record<string, Signal> = {
@@ -46,6 +51,15 @@ export async function startCollector(
 ): Promise<RunningCollector> {
   const log = deps.logger;
   const metrics = new CollectorMetrics();
+  const rateLimit = config.ingestRateLimit === undefined ? DEFAULT_INGEST_RATE_LIMIT : config.ingestRateLimit;
+  const fanout: Fanout | null = config.openobserve
+    ? createOpenObserveFanout(
+        config.openobserve,
+        { logger: log, onResult: (result, signal) => metrics.fanout.inc({ result, signal }) },
+        options.fanout,
+      )
+    : null;
+  if (fanout) metrics.fanoutQueueBytes = () => fanout.queuedBytes;
   const ctx: IngestContext = {
     keys: options.keys ?? createKeyResolver({ db: deps.db, logger: log }),
     queue: deps.queue,
@@ -54,6 +68,10 @@ export async function startCollector(
     maxBodyBytes: config.maxBodyBytes,
     maxConcurrent: options.maxConcurrentExports ?? 128,
     inflight: { count: 0 },
+    rateLimiter: rateLimit
+      ? createRateLimiter({ ratePerSecond: rateLimit.itemsPerSecond, burst: rateLimit.burst })
+      : null,
+    fanout,
   };
 
   const server = createServer(
@@ -116,7 +134,10 @@ export async function startCollector(
     });
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ host: config.host, port }, "collector listening");
+  log.info(
+    { host: config.host, port, fanout: config.openobserve ? new URL(config.openobserve.url).origin : null },
+    "collector listening",
+  );
 
   let closing: Promise<void> | null = null;
   return {
@@ -126,7 +147,8 @@ export async function startCollector(
         const deadline = setTimeout(() => server.closeAllConnections(), options.closeTimeoutMs ?? 10_000);
         server.close(() => {
           clearTimeout(deadline);
-          resolve();
+          // Requests acknowledged before the close still get their chance to be forwarded.
+          void (fanout?.close() ?? Promise.resolve()).then(() => resolve());
         });
         server.closeIdleConnections();
       });

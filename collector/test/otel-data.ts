@@ -17,6 +17,7 @@ import {
   type ReadableLogRecord,
   SimpleLogRecordProcessor,
 } from "@opentelemetry/sdk-logs";
+import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -132,4 +133,35 @@ export function typicalLogs(logger: OtelLogger): void {
     },
   });
   logger.emit({ severityNumber: SeverityNumber.INFO, body: "all good", attributes: { "order.id": 43 } });
+}
+
+/** A reader that collects on demand (no timer), to get real ResourceMetrics from the SDK. */
+class OnDemandReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+/** 2 counter series, 1 histogram series and 3 gauge series from the metrics SDK. */
+export async function recordMetrics() {
+  const reader = new OnDemandReader();
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ "service.name": "metrics-test" }),
+    readers: [reader],
+  });
+  const meter = provider.getMeter("test");
+  const counter = meter.createCounter("requests");
+  counter.add(1, { route: "/a" });
+  counter.add(2, { route: "/b" });
+  meter.createHistogram("latency").record(12, { route: "/a" });
+  const gauge = meter.createGauge("temperature");
+  gauge.record(21.5, { room: "x" });
+  gauge.record(19, { room: "y" });
+  gauge.record(18, { room: "z" });
+  const { resourceMetrics, errors } = await reader.collect();
+  if (errors.length > 0) throw new AggregateError(errors, "metrics collection failed");
+  await provider.shutdown();
+  return resourceMetrics;
 }

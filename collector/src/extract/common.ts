@@ -96,31 +96,34 @@ export interface EventKeyParts {
   timeUnixNano: bigint;
   index: number;
   exceptionType: string;
+  /** The item's own `exception.message` ("" when it has none; never the log body). */
+  message: string;
 }
 
 /**
  * Natural keys of the events of one request: the same OTLP item always gets the same key,
  * so a retried request is counted once (first 32 hex chars of a sha256).
  *
- * An exception with trace context and a time is keyed by (trace id, span id, time, type,
- * n-th such exception in this request), without its signal: an SDK that emits one exception
- * both as a span event and as a log record (ours does, with one timestamp; so does OTel's
- * `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN=logs/dup`) produces one event, while two identical
- * exceptions recorded on one span at one instant stay two. Anything else is keyed by
- * (source, trace id, span id, time, position in its parent, type).
+ * An exception with trace context is keyed by (trace id, span id, type, digest of the message,
+ * the second of its time, n-th such exception from its signal in this request), without its
+ * signal: an SDK that emits one exception both as a span event and as a log record (ours;
+ * OpenTelemetry's `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN=logs/dup`) produces one event, although
+ * the log record's time is not exactly the span event's — Python takes a second clock reading,
+ * Java's SDK leaves the log's timestamp unset (observed time only), both within milliseconds.
+ * Two identical exceptions recorded on one span stay two (0th and 1st) and pair with their log
+ * twins in order; the same exception logged again on a long-lived span in a later second (a
+ * retry loop, a consumer) is a new event. The cost: twins on both sides of a second boundary
+ * count twice, and identical exceptions of one span in one second sent in two requests count once.
+ * Anything else is keyed by (source, trace id, span id, time, position in its parent, type).
  */
 export function createEventKeyer(): (parts: EventKeyParts) => string {
   const seen = new Map<string, number>();
   return (parts) => {
     let material: string;
-    if (parts.source !== "span_status" && parts.traceId && parts.spanId && parts.timeUnixNano > 0n) {
-      const base = [
-        "exception",
-        parts.traceId,
-        parts.spanId,
-        parts.timeUnixNano.toString(),
-        parts.exceptionType,
-      ].join("|");
+    if (parts.source !== "span_status" && parts.traceId && parts.spanId) {
+      const digest = createHash("sha256").update(parts.message, "utf8").digest("hex").slice(0, 16);
+      const second = parts.timeUnixNano > 0n ? (parts.timeUnixNano / 1_000_000_000n).toString() : "";
+      const base = ["exception", parts.traceId, parts.spanId, parts.exceptionType, digest, second].join("|");
       const n = seen.get(`${parts.source}|${base}`) ?? 0;
       seen.set(`${parts.source}|${base}`, n + 1);
       material = `${base}|${n}`;

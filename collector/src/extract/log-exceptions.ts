@@ -33,6 +33,7 @@ export function extractLogErrors(decoded: DecodedLogs, receivedAt: string): Erro
         timeUnixNano: time,
         index: record.index,
         exceptionType,
+        message: rawMessage ?? "",
       }),
       timestamp: nanosToIso(time) ?? receivedAt,
       traceId: record.traceId,

@@ -55,6 +55,7 @@ function fromExceptionEvent(
   const exceptionType = capString(rawType || DEFAULT_EXCEPTION_TYPE, LIMITS.exceptionType);
   const stack = firstString(ATTR.exceptionStacktrace, a);
   const fingerprint = firstString(ATTR.fingerprint, a, span.attributes);
+  const rawMessage = firstString(ATTR.exceptionMessage, a) ?? "";
   const time = event.timeUnixNano > 0n ? event.timeUnixNano : span.endTimeUnixNano || span.startTimeUnixNano;
   return {
     source: "span_event",
@@ -65,12 +66,13 @@ function fromExceptionEvent(
       timeUnixNano: time,
       index: event.index,
       exceptionType,
+      message: rawMessage,
     }),
     timestamp: nanosToIso(time) ?? receivedAt,
     traceId: span.traceId,
     spanId: span.spanId,
     exceptionType,
-    message: capString(firstString(ATTR.exceptionMessage, a) ?? "", LIMITS.message),
+    message: capString(rawMessage, LIMITS.message),
     stacktrace: stack === null || stack === "" ? null : capString(stack, LIMITS.stacktrace),
     fingerprint: fingerprint ? capString(fingerprint, LIMITS.shortString) : null,
     resource,
@@ -99,6 +101,7 @@ function fromErrorStatus(
       timeUnixNano: time,
       index: span.index,
       exceptionType,
+      message: span.statusMessage,
     }),
     timestamp: nanosToIso(time) ?? receivedAt,
     traceId: span.traceId,

@@ -3,6 +3,7 @@ import { Transform, type TransformCallback, Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import type { BodyEncoding } from "./content";
+import { DeflateDecoder } from "./inflate";
 
 /** The body (after decompression) exceeds the limit. Maps to 413. */
 export class BodyTooLargeError extends Error {
@@ -35,6 +36,16 @@ export async function readBody(
   encoding: BodyEncoding,
   maxBytes: number,
 ): Promise<Buffer> {
+  return (await readBodyAndRaw(req, encoding, maxBytes, false)).body;
+}
+
+/** readBody that also returns the bytes as received (still compressed) when `keepRaw` is set. */
+export async function readBodyAndRaw(
+  req: IncomingMessage,
+  encoding: BodyEncoding,
+  maxBytes: number,
+  keepRaw: boolean,
+): Promise<{ body: Buffer; raw: Buffer | null }> {
   const rawLimit = encoding === "identity" ? maxBytes : maxBytes + RAW_SLACK;
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > rawLimit) throw new BodyTooLargeError(maxBytes);
@@ -50,10 +61,11 @@ export async function readBody(
     },
   });
   const stages: Array<NodeJS.ReadWriteStream & Writable> = [];
+  const rawChunks: Buffer[] | null = keepRaw && encoding !== "identity" ? [] : null;
   if (encoding !== "identity") {
-    stages.push(rawLimiter(rawLimit, maxBytes));
-    // createUnzip accepts zlib-wrapped deflate (what HTTP `deflate` means) as well as gzip.
-    stages.push(encoding === "gzip" ? zlib.createGunzip() : zlib.createUnzip());
+    stages.push(rawLimiter(rawLimit, maxBytes, rawChunks));
+    // `deflate` is zlib-wrapped (RFC 1950) per HTTP, or raw (RFC 1951) from some clients.
+    stages.push(encoding === "gzip" ? zlib.createGunzip() : new DeflateDecoder());
   }
   // The request is piped, not part of the pipeline: a failing stage must not destroy the
   // request (and with it the socket), or the 413/400 response could not be sent.
@@ -79,15 +91,18 @@ export async function readBody(
     req.off("close", onClose);
     req.off("error", onError);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  if (!keepRaw) return { body, raw: null };
+  return { body, raw: rawChunks ? Buffer.concat(rawChunks) : body };
 }
 
-function rawLimiter(rawLimit: number, maxBytes: number): Transform {
+function rawLimiter(rawLimit: number, maxBytes: number, keep: Buffer[] | null): Transform {
   let raw = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       raw += chunk.length;
       if (raw > rawLimit) return done(new BodyTooLargeError(maxBytes));
+      keep?.push(chunk);
       done(null, chunk);
     },
   });

@@ -24,7 +24,7 @@ import {
   type DecodedTraces,
   STATUS_CODE_ERROR,
 } from "./model";
-import { guardDecode } from "./wire";
+import { DecodeError, guardDecode } from "./wire";
 
 const SPAN_KIND_NAMES = {
   SPAN_KIND_UNSPECIFIED: 0,
@@ -36,41 +36,99 @@ const SPAN_KIND_NAMES = {
 } as const;
 const STATUS_CODE_NAMES = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 } as const;
 const EXCEPTION_KEYS = [ATTR.exceptionType, ATTR.exceptionMessage];
+/** SeverityNumber enum names (logs.proto), accepted where a client writes enums by name. */
+const SEVERITY_NAMES: Readonly<Record<string, number>> = Object.fromEntries(
+  ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+    .flatMap((level, i) =>
+      [1, 2, 3, 4].map((n) => [`SEVERITY_NUMBER_${level}${n === 1 ? "" : n}`, i * 4 + n]),
+    )
+    .concat([["SEVERITY_NUMBER_UNSPECIFIED", 0]]),
+);
+
+/**
+ * Walks the resource → scope → item arrays of an OTLP/JSON export request. The envelope must
+ * be well formed (DecodeError otherwise); an item that is not an object, or whose fields have
+ * the wrong types, is counted as malformed and skipped. `inspect` returns the decoded item
+ * when it is a candidate, else null. A resource whose attributes are malformed rejects its
+ * candidates, which cannot be attributed to a service.
+ */
+function walkJson<T>(
+  root: JsonObject,
+  names: { resources: [string, string]; scopes: [string, string]; items: [string, string] },
+  inspect: (item: JsonObject, index: number) => T | null,
+  out: { count: number; malformed: number; onItem: (resource: Attributes, item: T) => void },
+): void {
+  const [rCamel, rSnake] = names.resources;
+  const [sCamel, sSnake] = names.scopes;
+  const [iCamel, iSnake] = names.items;
+  for (const rv of arr(field(root, rCamel, rSnake), rCamel)) {
+    const res = obj(rv, `${rCamel}[]`);
+    if (!res) continue;
+    const found: T[] = [];
+    for (const sv of arr(field(res, sCamel, sSnake), sCamel)) {
+      const scope = obj(sv, `${sCamel}[]`);
+      if (!scope) continue;
+      const items = arr(field(scope, iCamel, iSnake), iCamel);
+      out.count += items.length;
+      items.forEach((iv, index) => {
+        try {
+          const item = obj(iv, `${iCamel}[]`);
+          const decoded = item ? inspect(item, index) : null;
+          if (decoded !== null) found.push(decoded);
+        } catch (err) {
+          if (!(err instanceof DecodeError)) throw err;
+          out.malformed++;
+        }
+      });
+    }
+    if (found.length === 0) continue;
+    let resource: Attributes;
+    try {
+      resource = jsonResource(field(res, "resource"), "resource");
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      out.malformed += found.length;
+      continue;
+    }
+    for (const item of found) out.onItem(resource, item);
+  }
+}
 
 /** Decodes an ExportTraceServiceRequest in the OTLP/JSON mapping. Throws DecodeError. */
 export function decodeTracesJson(bytes: Uint8Array): DecodedTraces {
   return guardDecode("ExportTraceServiceRequest", () => {
     const root = parseJsonBody(bytes);
-    const out: DecodedTraces = { spanCount: 0, candidates: [] };
-    for (const rsv of arr(field(root, "resourceSpans", "resource_spans"), "resourceSpans")) {
-      const rs = obj(rsv, "resourceSpans[]");
-      if (!rs) continue;
-      let resource: Attributes | null = null;
-      for (const ssv of arr(field(rs, "scopeSpans", "scope_spans"), "scopeSpans")) {
-        const ss = obj(ssv, "scopeSpans[]");
-        if (!ss) continue;
-        const spans = arr(field(ss, "spans"), "spans");
-        out.spanCount += spans.length;
-        spans.forEach((sv, index) => {
-          const s = obj(sv, "spans[]");
-          if (!s || !isSpanCandidate(s)) return;
-          resource ??= jsonResource(field(rs, "resource"), "resource");
-          out.candidates.push({ resource, span: decodeSpan(s, index) });
-        });
-      }
-    }
+    const out: DecodedTraces = { spanCount: 0, malformed: 0, candidates: [] };
+    const acc = {
+      count: 0,
+      malformed: 0,
+      onItem: (resource: Attributes, span: DecodedSpan) => out.candidates.push({ resource, span }),
+    };
+    walkJson(
+      root,
+      {
+        resources: ["resourceSpans", "resource_spans"],
+        scopes: ["scopeSpans", "scope_spans"],
+        items: ["spans", "spans"],
+      },
+      (s, index) => (isSpanCandidate(s) ? decodeSpan(s, index) : null),
+      acc,
+    );
+    out.spanCount = acc.count;
+    out.malformed = acc.malformed;
     return out;
   });
 }
 
 function isExceptionEvent(ev: unknown): boolean {
   const o = obj(ev, "events[]");
-  return o !== undefined && str(field(o, "name")) === EXCEPTION_EVENT_NAME;
+  return o !== undefined && str(field(o, "name"), "events[].name") === EXCEPTION_EVENT_NAME;
 }
 
 function isSpanCandidate(s: JsonObject): boolean {
   const status = obj(field(s, "status"), "status");
-  if (status && int(field(status, "code"), STATUS_CODE_NAMES) === STATUS_CODE_ERROR) return true;
+  if (status && int(field(status, "code"), "status.code", STATUS_CODE_NAMES) === STATUS_CODE_ERROR)
+    return true;
   return arr(field(s, "events"), "events").some(isExceptionEvent);
 }
 
@@ -82,21 +140,24 @@ function decodeSpan(s: JsonObject, index: number): DecodedSpan {
     const e = ev as JsonObject;
     exceptionEvents.push({
       index: i,
-      timeUnixNano: nanos(field(e, "timeUnixNano", "time_unix_nano")),
+      timeUnixNano: nanos(field(e, "timeUnixNano", "time_unix_nano"), "events[].timeUnixNano"),
       name: EXCEPTION_EVENT_NAME,
       attributes: jsonAttributes(field(e, "attributes"), "events[].attributes"),
     });
   });
   return {
     index,
-    traceId: jsonId(field(s, "traceId", "trace_id"), 16),
-    spanId: jsonId(field(s, "spanId", "span_id"), 8),
-    name: str(field(s, "name")),
-    kind: int(field(s, "kind"), SPAN_KIND_NAMES),
-    startTimeUnixNano: nanos(field(s, "startTimeUnixNano", "start_time_unix_nano")),
-    endTimeUnixNano: nanos(field(s, "endTimeUnixNano", "end_time_unix_nano")),
-    statusCode: status ? int(field(status, "code"), STATUS_CODE_NAMES) : 0,
-    statusMessage: status ? str(field(status, "message")) : "",
+    traceId: jsonId(field(s, "traceId", "trace_id"), 16, "spans[].traceId"),
+    spanId: jsonId(field(s, "spanId", "span_id"), 8, "spans[].spanId"),
+    name: str(field(s, "name"), "spans[].name"),
+    kind: int(field(s, "kind"), "spans[].kind", SPAN_KIND_NAMES),
+    startTimeUnixNano: nanos(
+      field(s, "startTimeUnixNano", "start_time_unix_nano"),
+      "spans[].startTimeUnixNano",
+    ),
+    endTimeUnixNano: nanos(field(s, "endTimeUnixNano", "end_time_unix_nano"), "spans[].endTimeUnixNano"),
+    statusCode: status ? int(field(status, "code"), "status.code", STATUS_CODE_NAMES) : 0,
+    statusMessage: status ? str(field(status, "message"), "status.message") : "",
     attributes: jsonAttributes(field(s, "attributes"), "spans[].attributes"),
     exceptionEvents,
   };
@@ -106,25 +167,27 @@ function decodeSpan(s: JsonObject, index: number): DecodedSpan {
 export function decodeLogsJson(bytes: Uint8Array): DecodedLogs {
   return guardDecode("ExportLogsServiceRequest", () => {
     const root = parseJsonBody(bytes);
-    const out: DecodedLogs = { logRecordCount: 0, candidates: [] };
-    for (const rlv of arr(field(root, "resourceLogs", "resource_logs"), "resourceLogs")) {
-      const rl = obj(rlv, "resourceLogs[]");
-      if (!rl) continue;
-      let resource: Attributes | null = null;
-      for (const slv of arr(field(rl, "scopeLogs", "scope_logs"), "scopeLogs")) {
-        const sl = obj(slv, "scopeLogs[]");
-        if (!sl) continue;
-        const records = arr(field(sl, "logRecords", "log_records"), "logRecords");
-        out.logRecordCount += records.length;
-        records.forEach((lv, index) => {
-          const l = obj(lv, "logRecords[]");
-          if (!l || !jsonAttributesHaveKey(field(l, "attributes"), "logRecords[].attributes", EXCEPTION_KEYS))
-            return;
-          resource ??= jsonResource(field(rl, "resource"), "resource");
-          out.candidates.push({ resource, record: decodeRecord(l, index) });
-        });
-      }
-    }
+    const out: DecodedLogs = { logRecordCount: 0, malformed: 0, candidates: [] };
+    const acc = {
+      count: 0,
+      malformed: 0,
+      onItem: (resource: Attributes, record: DecodedLogRecord) => out.candidates.push({ resource, record }),
+    };
+    walkJson(
+      root,
+      {
+        resources: ["resourceLogs", "resource_logs"],
+        scopes: ["scopeLogs", "scope_logs"],
+        items: ["logRecords", "log_records"],
+      },
+      (l, index) =>
+        jsonAttributesHaveKey(field(l, "attributes"), "logRecords[].attributes", EXCEPTION_KEYS)
+          ? decodeRecord(l, index)
+          : null,
+      acc,
+    );
+    out.logRecordCount = acc.count;
+    out.malformed = acc.malformed;
     return out;
   });
 }
@@ -132,15 +195,22 @@ export function decodeLogsJson(bytes: Uint8Array): DecodedLogs {
 function decodeRecord(l: JsonObject, index: number): DecodedLogRecord {
   return {
     index,
-    timeUnixNano: nanos(field(l, "timeUnixNano", "time_unix_nano")),
-    observedTimeUnixNano: nanos(field(l, "observedTimeUnixNano", "observed_time_unix_nano")),
-    severityNumber: int(field(l, "severityNumber", "severity_number")),
-    severityText: str(field(l, "severityText", "severity_text")),
+    timeUnixNano: nanos(field(l, "timeUnixNano", "time_unix_nano"), "logRecords[].timeUnixNano"),
+    observedTimeUnixNano: nanos(
+      field(l, "observedTimeUnixNano", "observed_time_unix_nano"),
+      "logRecords[].observedTimeUnixNano",
+    ),
+    severityNumber: int(
+      field(l, "severityNumber", "severity_number"),
+      "logRecords[].severityNumber",
+      SEVERITY_NAMES,
+    ),
+    severityText: str(field(l, "severityText", "severity_text"), "logRecords[].severityText"),
     body: jsonAnyValue(field(l, "body"), "logRecords[].body"),
     attributes: jsonAttributes(field(l, "attributes"), "logRecords[].attributes"),
-    traceId: jsonId(field(l, "traceId", "trace_id"), 16),
-    spanId: jsonId(field(l, "spanId", "span_id"), 8),
-    eventName: str(field(l, "eventName", "event_name")),
+    traceId: jsonId(field(l, "traceId", "trace_id"), 16, "logRecords[].traceId"),
+    spanId: jsonId(field(l, "spanId", "span_id"), 8, "logRecords[].spanId"),
+    eventName: str(field(l, "eventName", "event_name"), "logRecords[].eventName"),
   };
 }
 
@@ -157,22 +227,25 @@ export function decodeMetricsJson(bytes: Uint8Array): DecodedMetrics {
   return guardDecode("ExportMetricsServiceRequest", () => {
     const root = parseJsonBody(bytes);
     let dataPointCount = 0;
-    for (const rmv of arr(field(root, "resourceMetrics", "resource_metrics"), "resourceMetrics")) {
-      const rm = obj(rmv, "resourceMetrics[]");
-      if (!rm) continue;
-      for (const smv of arr(field(rm, "scopeMetrics", "scope_metrics"), "scopeMetrics")) {
-        const sm = obj(smv, "scopeMetrics[]");
-        if (!sm) continue;
-        for (const mv of arr(field(sm, "metrics"), "metrics")) {
-          const m = obj(mv, "metrics[]");
-          if (!m) continue;
-          for (const [camel, snake] of METRIC_DATA_FIELDS) {
-            const data = obj(field(m, camel, snake), camel);
-            if (data) dataPointCount += arr(field(data, "dataPoints", "data_points"), "dataPoints").length;
-          }
+    const acc = { count: 0, malformed: 0, onItem: () => {} };
+    walkJson(
+      root,
+      {
+        resources: ["resourceMetrics", "resource_metrics"],
+        scopes: ["scopeMetrics", "scope_metrics"],
+        items: ["metrics", "metrics"],
+      },
+      (m) => {
+        let points = 0;
+        for (const [camel, snake] of METRIC_DATA_FIELDS) {
+          const data = obj(field(m, camel, snake), camel);
+          if (data) points += arr(field(data, "dataPoints", "data_points"), "dataPoints").length;
         }
-      }
-    }
-    return { dataPointCount };
+        dataPointCount += points;
+        return null;
+      },
+      acc,
+    );
+    return { dataPointCount, malformed: acc.malformed };
   });
 }

@@ -37,15 +37,15 @@ const EXCEPTION_KEYS = [utf8(ATTR.exceptionType), utf8(ATTR.exceptionMessage)];
  */
 export function decodeLogsProto(bytes: Uint8Array): DecodedLogs {
   return guardDecode("ExportLogsServiceRequest", () => {
-    const out: DecodedLogs = { logRecordCount: 0, candidates: [] };
-    walkExportRequest(
-      createReader(bytes),
-      (r, index) => {
+    const out: DecodedLogs = { logRecordCount: 0, malformed: 0, candidates: [] };
+    walkExportRequest(createReader(bytes), {
+      decodeItem: (r, index) => {
         out.logRecordCount++;
         return decodeRecordIfCandidate(r, index);
       },
-      (resource, record) => out.candidates.push({ resource, record }),
-    );
+      onItem: (resource, record) => out.candidates.push({ resource, record }),
+      onMalformed: () => out.malformed++,
+    });
     return out;
   });
 }

@@ -20,15 +20,15 @@ const DATA_POINTS = 1;
 /** Walks an ExportMetricsServiceRequest far enough to count its data points (metrics are never stored). */
 export function decodeMetricsProto(bytes: Uint8Array): DecodedMetrics {
   return guardDecode("ExportMetricsServiceRequest", () => {
-    const out: DecodedMetrics = { dataPointCount: 0 };
-    walkExportRequest(
-      createReader(bytes),
-      (r) => {
-        countMetric(r, out);
+    const out: DecodedMetrics = { dataPointCount: 0, malformed: 0 };
+    walkExportRequest(createReader(bytes), {
+      decodeItem: (r) => {
+        out.dataPointCount += countDataPoints(r);
         return null;
       },
-      () => {},
-    );
+      onItem: () => {},
+      onMalformed: () => out.malformed++,
+    });
     return out;
   });
 }
@@ -46,17 +46,20 @@ function walk(r: Reader, childField: number, onChild: (r: Reader) => void): void
   expectEnd(r, end);
 }
 
-function countMetric(r: Reader, out: DecodedMetrics): void {
+/** The data points of one Metric (counted only once the whole Metric proved well formed). */
+function countDataPoints(r: Reader): number {
   const end = messageEnd(r);
+  let count = 0;
   while (r.pos < end) {
     const [field, wire] = readTag(r);
     if (METRIC_DATA_FIELDS.has(field)) {
       expectWire(field, wire, WIRE_LEN);
       walk(r, DATA_POINTS, (r) => {
-        out.dataPointCount++;
+        count++;
         r.pos = messageEnd(r);
       });
     } else skipField(r, wire);
   }
   expectEnd(r, end);
+  return count;
 }

@@ -94,7 +94,7 @@ describe("trace decoding against the official serializers", () => {
   });
 
   it("decodes an empty request", () => {
-    expect(decodeTracesProto(new Uint8Array())).toEqual({ spanCount: 0, candidates: [] });
-    expect(decodeTracesJson(Buffer.from("{}"))).toEqual({ spanCount: 0, candidates: [] });
+    expect(decodeTracesProto(new Uint8Array())).toEqual({ spanCount: 0, malformed: 0, candidates: [] });
+    expect(decodeTracesJson(Buffer.from("{}"))).toEqual({ spanCount: 0, malformed: 0, candidates: [] });
   });
 });

@@ -43,15 +43,15 @@ const EXCEPTION_BYTES = utf8(EXCEPTION_EVENT_NAME);
  */
 export function decodeTracesProto(bytes: Uint8Array): DecodedTraces {
   return guardDecode("ExportTraceServiceRequest", () => {
-    const out: DecodedTraces = { spanCount: 0, candidates: [] };
-    walkExportRequest(
-      createReader(bytes),
-      (r, index) => {
+    const out: DecodedTraces = { spanCount: 0, malformed: 0, candidates: [] };
+    walkExportRequest(createReader(bytes), {
+      decodeItem: (r, index) => {
         out.spanCount++;
         return decodeSpanIfCandidate(r, index);
       },
-      (resource, span) => out.candidates.push({ resource, span }),
-    );
+      onItem: (resource, span) => out.candidates.push({ resource, span }),
+      onMalformed: () => out.malformed++,
+    });
     return out;
   });
 }

@@ -144,8 +144,11 @@ describe("decoders never crash on hostile input", () => {
   });
 });
 
-/** A LogRecord with `exception.type` and an attribute nested `depth` ArrayValues deep. */
-function deeplyNestedLogRequest(depth: number): Uint8Array {
+/**
+ * A LogRecord with `exception.type` and an attribute nested `depth` ArrayValues deep; with
+ * `neighbours`, framed by well-formed records of types "Before" and "After".
+ */
+function deeplyNestedLogRequest(depth: number, neighbours = 0): Uint8Array {
   let value = protobuf.Writer.create()
     .uint32((1 << 3) | 2)
     .string("leaf")
@@ -177,10 +180,23 @@ function deeplyNestedLogRequest(depth: number): Uint8Array {
     .uint32((6 << 3) | 2)
     .bytes(kv("deep", value))
     .finish();
-  const scope = protobuf.Writer.create()
-    .uint32((2 << 3) | 2)
-    .bytes(record)
-    .finish();
+  const plain = (type: string) =>
+    protobuf.Writer.create()
+      .uint32((6 << 3) | 2)
+      .bytes(
+        kv(
+          "exception.type",
+          protobuf.Writer.create()
+            .uint32((1 << 3) | 2)
+            .string(type)
+            .finish(),
+        ),
+      )
+      .finish();
+  const records = neighbours > 0 ? [plain("Before"), record, plain("After")] : [record];
+  const scopeWriter = protobuf.Writer.create();
+  for (const rec of records) scopeWriter.uint32((2 << 3) | 2).bytes(rec);
+  const scope = scopeWriter.finish();
   const resource = protobuf.Writer.create()
     .uint32((2 << 3) | 2)
     .bytes(scope)
@@ -197,21 +213,25 @@ describe("AnyValue nesting is bounded", () => {
     expect(result.errors).toHaveLength(1);
   });
 
-  it("rejects deeper nesting with a DecodeError, however deep (protobuf)", () => {
+  it("rejects a record nested deeper, however deep, without losing its neighbours (protobuf)", () => {
     for (const depth of [MAX_ANY_VALUE_DEPTH + 1, 1000, 5000]) {
-      expect(() => processExport("logs", "protobuf", deeplyNestedLogRequest(depth), RECEIVED)).toThrow(
-        DecodeError,
-      );
+      const result = processExport("logs", "protobuf", deeplyNestedLogRequest(depth, 2), RECEIVED);
+      expect(result).toMatchObject({ items: 3, malformed: 1, rejected: 1 });
+      expect(result.errors.map((e) => e.exceptionType)).toEqual(["Before", "After"]);
     }
   });
 
-  it("rejects deeper nesting with a DecodeError, however deep (JSON)", () => {
+  it("rejects a record nested deeper, however deep, without losing its neighbours (JSON)", () => {
     let value = '{"stringValue":"leaf"}';
     for (let i = 0; i < 50_000; i++) value = `{"arrayValue":{"values":[${value}]}}`;
+    const ok = (type: string) =>
+      `{"attributes":[{"key":"exception.type","value":{"stringValue":"${type}"}}]}`;
     const body = Buffer.from(
-      `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"attributes":[{"key":"exception.type","value":{"stringValue":"E"}},{"key":"deep","value":${value}}]}]}]}]}`,
+      `{"resourceLogs":[{"scopeLogs":[{"logRecords":[${ok("Before")},{"attributes":[{"key":"exception.type","value":{"stringValue":"E"}},{"key":"deep","value":${value}}]},${ok("After")}]}]}]}`,
     );
-    expect(() => processExport("logs", "json", body, RECEIVED)).toThrow(DecodeError);
+    const result = processExport("logs", "json", body, RECEIVED);
+    expect(result).toMatchObject({ items: 3, malformed: 1, rejected: 1 });
+    expect(result.errors.map((e) => e.exceptionType)).toEqual(["Before", "After"]);
   });
 
   it("groups (wire types 3/4), which OTLP never uses, are rejected rather than recursed into", () => {

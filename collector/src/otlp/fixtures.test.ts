@@ -9,19 +9,23 @@ const fixture = (name: string) =>
 describe("shared OTLP JSON examples (opentelemetry-proto/examples) are accepted as they are", () => {
   it("trace.json: one span, upper-case hex ids, no error", () => {
     const decoded = decodeTracesJson(fixture("trace.json"));
-    expect(decoded).toEqual({ spanCount: 1, candidates: [] });
+    expect(decoded).toEqual({ spanCount: 1, malformed: 0, candidates: [] });
   });
 
   it("logs.json: one record with every AnyValue kind, no exception", () => {
-    expect(decodeLogsJson(fixture("logs.json"))).toEqual({ logRecordCount: 1, candidates: [] });
+    expect(decodeLogsJson(fixture("logs.json"))).toEqual({ logRecordCount: 1, malformed: 0, candidates: [] });
   });
 
   it("events.json: an event record with a kvlist body", () => {
-    expect(decodeLogsJson(fixture("events.json"))).toEqual({ logRecordCount: 1, candidates: [] });
+    expect(decodeLogsJson(fixture("events.json"))).toEqual({
+      logRecordCount: 1,
+      malformed: 0,
+      candidates: [],
+    });
   });
 
   it("metrics.json: data points of sum, gauge, histogram and exponential histogram are counted", () => {
-    expect(decodeMetricsJson(fixture("metrics.json"))).toEqual({ dataPointCount: 4 });
+    expect(decodeMetricsJson(fixture("metrics.json"))).toEqual({ dataPointCount: 4, malformed: 0 });
   });
 
   it("an exception added to trace.json is decoded with lower-cased ids", () => {

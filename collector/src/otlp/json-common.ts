@@ -10,9 +10,10 @@ import { DecodeError } from "./wire";
 
 /**
  * Helpers for the OTLP/JSON mapping: lowerCamelCase field names (the proto names are accepted
- * too), hex trace/span ids in any case, int64 as string or number, enums as ints (or names),
- * unknown fields ignored. Containers of the wrong type are decode errors; odd scalars are
- * read leniently (as absent).
+ * too), hex trace/span ids in any case (base64 accepted too), int64 as string or number, enums
+ * as ints or names, unknown fields ignored, null as absent. A field of the wrong type (a number
+ * for a string, a malformed id or time, an object for an array) is a DecodeError: the envelope
+ * helpers let it fail the request, item decoders let it reject only their item.
  */
 export type JsonObject = Record<string, unknown>;
 
@@ -55,65 +56,77 @@ export function arr(v: unknown, path: string): unknown[] {
   return v;
 }
 
-export function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
+/** A string field: absent/null → ""; anything but a string → DecodeError. */
+export function str(v: unknown, path: string): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "string") throw new DecodeError(`${path}: expected a string`);
+  return v;
 }
 
-/** An int32/enum: a number, a numeric string, or an enum name from `names`. */
-export function int(v: unknown, names?: Readonly<Record<string, number>>): number {
-  if (typeof v === "number") return Number.isInteger(v) ? v : 0;
-  if (typeof v === "string") {
-    if (/^-?\d{1,10}$/.test(v)) return Number(v);
-    if (names && Object.hasOwn(names, v)) return names[v] ?? 0;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** An int32/enum: absent/null → 0; an integer, a numeric string, or an enum name from `names`. */
+export function int(v: unknown, path: string, names?: Readonly<Record<string, number>>): number {
+  if (v === undefined || v === null) return 0;
+  let n: number | undefined;
+  if (typeof v === "number") n = v;
+  else if (typeof v === "string") {
+    if (/^-?\d{1,10}$/.test(v)) n = Number(v);
+    else if (names && Object.hasOwn(names, v)) n = names[v];
   }
-  return 0;
+  if (n === undefined || !Number.isInteger(n) || n < INT32_MIN || n > INT32_MAX) {
+    throw new DecodeError(`${path}: expected an integer${names ? " or an enum name" : ""}`);
+  }
+  return n;
 }
 
 const MAX_U64 = (1n << 64n) - 1n;
 
-/** A fixed64 nanosecond time: decimal string or number; anything else (or out of range) → 0. */
-export function nanos(v: unknown): bigint {
-  if (typeof v === "string" && /^\d{1,20}$/.test(v)) {
-    const n = BigInt(v);
-    return n <= MAX_U64 ? n : 0n;
-  }
-  if (typeof v === "number" && Number.isFinite(v) && v >= 0) {
-    const n = BigInt(Math.trunc(v));
-    return n <= MAX_U64 ? n : 0n;
-  }
-  return 0n;
+/** A fixed64 nanosecond time: absent/null → 0; a decimal string or a non-negative number up to 2^64-1. */
+export function nanos(v: unknown, path: string): bigint {
+  if (v === undefined || v === null) return 0n;
+  let n: bigint | null = null;
+  if (typeof v === "string" && /^\d{1,20}$/.test(v)) n = BigInt(v);
+  else if (typeof v === "number" && Number.isFinite(v) && v >= 0) n = BigInt(Math.trunc(v));
+  if (n === null || n > MAX_U64) throw new DecodeError(`${path}: expected a time in Unix nanoseconds`);
+  return n;
 }
 
-/** An int64: a number when safe, else its decimal string; non-numeric → null. */
-function int64(v: unknown): number | string | null {
-  if (typeof v === "number") return Number.isFinite(v) ? Math.trunc(v) : null;
+/** An int64: a number when safe, else its decimal string. */
+function int64(v: unknown, path: string): number | string {
+  if (typeof v === "number" && Number.isInteger(v)) return v;
   if (typeof v === "string" && /^-?\d{1,20}$/.test(v)) {
     const n = Number(v);
     return Number.isSafeInteger(n) ? n : v.replace(/^(-?)0+(?=\d)/, "$1");
   }
-  return null;
+  throw new DecodeError(`${path}: intValue must be an integer`);
 }
 
-function double(v: unknown): number | null {
+function double(v: unknown, path: string): number {
   if (typeof v === "number") return v;
   if (v === "NaN") return Number.NaN;
   if (v === "Infinity") return Number.POSITIVE_INFINITY;
   if (v === "-Infinity") return Number.NEGATIVE_INFINITY;
   if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
-  return null;
+  throw new DecodeError(`${path}: doubleValue must be a number`);
 }
 
-/** A trace (16 bytes) or span (8 bytes) id: hex in any case (base64 accepted too); invalid or all-zero → null. */
-export function jsonId(v: unknown, byteLength: number): string | null {
-  if (typeof v !== "string" || v === "") return null;
+/**
+ * A trace (16 bytes) or span (8 bytes) id: hex in any case (base64 accepted too); absent,
+ * empty or all-zero → null (no context); anything else → DecodeError.
+ */
+export function jsonId(v: unknown, byteLength: number, path: string): string | null {
+  if (v === undefined || v === null || v === "") return null;
+  if (typeof v !== "string") throw new DecodeError(`${path}: expected a hex id`);
   let hex: string | null = null;
   if (v.length === byteLength * 2 && /^[0-9a-fA-F]+$/.test(v)) hex = v.toLowerCase();
   else if (/^[A-Za-z0-9+/_-]+=*$/.test(v)) {
     const bytes = Buffer.from(v, "base64");
     if (bytes.length === byteLength) hex = bytes.toString("hex");
   }
-  if (hex === null || /^0+$/.test(hex)) return null;
-  return hex;
+  if (hex === null) throw new DecodeError(`${path}: expected ${byteLength * 2} hex digits`);
+  return /^0+$/.test(hex) ? null : hex;
 }
 
 /** Decodes a JSON AnyValue, bounded in depth and in collection size. */
@@ -123,13 +136,16 @@ export function jsonAnyValue(v: unknown, path: string, depth = 0): AnyValue {
   const o = obj(v, path);
   if (!o) return null;
   const s = field(o, "stringValue", "string_value");
-  if (s !== undefined && s !== null) return str(s);
+  if (s !== undefined && s !== null) return str(s, `${path}.stringValue`);
   const b = field(o, "boolValue", "bool_value");
-  if (b !== undefined && b !== null) return b === true;
+  if (b !== undefined && b !== null) {
+    if (typeof b !== "boolean") throw new DecodeError(`${path}: boolValue must be a boolean`);
+    return b;
+  }
   const i = field(o, "intValue", "int_value");
-  if (i !== undefined && i !== null) return int64(i);
+  if (i !== undefined && i !== null) return int64(i, path);
   const d = field(o, "doubleValue", "double_value");
-  if (d !== undefined && d !== null) return double(d);
+  if (d !== undefined && d !== null) return double(d, path);
   const a = obj(field(o, "arrayValue", "array_value"), `${path}.arrayValue`);
   if (a) {
     const values = arr(field(a, "values"), `${path}.arrayValue.values`);
@@ -149,14 +165,19 @@ export function jsonAnyValue(v: unknown, path: string, depth = 0): AnyValue {
     return new KvList(entries);
   }
   const bytes = field(o, "bytesValue", "bytes_value");
-  if (typeof bytes === "string") return new Uint8Array(Buffer.from(bytes, "base64"));
+  if (bytes !== undefined && bytes !== null) {
+    if (typeof bytes !== "string" || !/^[A-Za-z0-9+/_-]*=*$/.test(bytes)) {
+      throw new DecodeError(`${path}: bytesValue must be base64`);
+    }
+    return new Uint8Array(Buffer.from(bytes, "base64"));
+  }
   return null;
 }
 
 function jsonKeyValue(v: unknown, path: string, depth: number): [string, AnyValue] {
   const o = obj(v, path);
   if (!o) return ["", null];
-  return [str(field(o, "key")), jsonAnyValue(field(o, "value"), path, depth)];
+  return [str(field(o, "key"), `${path}.key`), jsonAnyValue(field(o, "value"), path, depth)];
 }
 
 /** Decodes a JSON `attributes` array; the first of duplicate keys wins. */
@@ -175,7 +196,7 @@ export function jsonAttributes(v: unknown, path: string): Attributes {
 export function jsonAttributesHaveKey(v: unknown, path: string, keys: readonly string[]): boolean {
   for (const item of arr(v, path)) {
     const o = obj(item, path);
-    if (o && keys.includes(str(field(o, "key")))) return true;
+    if (o && keys.includes(str(field(o, "key"), `${path}.key`))) return true;
   }
   return false;
 }

@@ -53,19 +53,28 @@ export interface DecodedLogRecord {
 }
 
 export interface DecodedTraces {
+  /** Spans received, malformed ones included. */
   spanCount: number;
+  /** Spans skipped because their own bytes or fields were malformed (rejected in partial_success). */
+  malformed: number;
   /** Spans with an `exception` event or with status ERROR. */
   candidates: Array<{ resource: Attributes; span: DecodedSpan }>;
 }
 
 export interface DecodedLogs {
+  /** Log records received, malformed ones included. */
   logRecordCount: number;
+  /** Log records skipped because their own bytes or fields were malformed. */
+  malformed: number;
   /** Log records whose attributes include `exception.type` or `exception.message`. */
   candidates: Array<{ resource: Attributes; record: DecodedLogRecord }>;
 }
 
 export interface DecodedMetrics {
+  /** Data points of the well-formed metrics. */
   dataPointCount: number;
+  /** Metrics skipped because their own bytes or fields were malformed (their data points are not counted). */
+  malformed: number;
 }
 
 /** Deepest AnyValue nesting accepted (arrays/kvlists inside arrays/kvlists). */

@@ -39,7 +39,7 @@ export function guardDecode<T>(what: string, fn: () => T): T {
  * varints/tags/wire types are Errors with these messages) and a stack overflow. Anything else
  * is a bug and must surface as one.
  */
-function isReaderError(err: unknown): err is Error {
+export function isReaderError(err: unknown): err is Error {
   if (err instanceof DecodeError || err instanceof RangeError) return true;
   return (
     err instanceof Error &&

@@ -1,15 +1,46 @@
-import { type ErrorBatchJob, QueueUnavailableError } from "@codewarden/common";
+import { createHash } from "node:crypto";
+import { type ErrorBatchJob, errorBatchJobSchema, LIMITS, QueueUnavailableError } from "@codewarden/common";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createInProcessErrorQueue } from "./in-process";
 
 const logger = pino({ level: "silent" });
-const job = (n: number): ErrorBatchJob => ({
+/** Job n of its own project (so that jobs are never merged), or of `projectId`. */
+const job = (
+  n: number,
+  projectId = `7d3c0a52-4f3e-4c1e-9a55-${String(n).padStart(12, "0")}`,
+  errors = 0,
+): ErrorBatchJob => ({
   v: 1,
-  projectId: "7d3c0a52-4f3e-4c1e-9a55-1b2f0c3d4e5f",
+  projectId,
   receivedAt: new Date(n).toISOString(),
-  errors: [],
+  errors: Array.from({ length: errors }, (_, i) => errorEvent(`${n}-${i}`)),
 });
+
+function errorEvent(id: string): ErrorBatchJob["errors"][number] {
+  return {
+    source: "span_event",
+    eventKey: createHash("sha256").update(id).digest("hex").slice(0, 32),
+    timestamp: new Date(0).toISOString(),
+    traceId: null,
+    spanId: null,
+    exceptionType: "Error",
+    message: id,
+    stacktrace: null,
+    fingerprint: null,
+    resource: {
+      serviceName: null,
+      serviceNamespace: null,
+      serviceVersion: null,
+      serviceInstanceId: null,
+      environment: null,
+      sdkLanguage: null,
+      hostName: null,
+    },
+    span: null,
+    attributes: {},
+  };
+}
 
 describe("in-process error queue", () => {
   it("hands jobs to the handler one at a time, in order, after enqueue returns", async () => {
@@ -32,6 +63,42 @@ describe("in-process error queue", () => {
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     expect(maxActive).toBe(1);
     expect(q.pending).toBe(0);
+    await q.close();
+  });
+
+  it("merges jobs of one project buffered behind a busy handler, in order, up to the per-job error limit", async () => {
+    const A = "7d3c0a52-4f3e-4c1e-9a55-aaaaaaaaaaaa";
+    const B = "7d3c0a52-4f3e-4c1e-9a55-bbbbbbbbbbbb";
+    const handled: ErrorBatchJob[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const q = createInProcessErrorQueue(
+      async (j) => {
+        if (handled.length === 0) await gate;
+        handled.push(j);
+      },
+      { logger },
+    );
+    await q.enqueue(job(1, A, 1)); // handled alone: the handler is idle
+    await new Promise((r) => setImmediate(r));
+    await q.enqueue(job(2, A, 2));
+    await q.enqueue(job(3, A, LIMITS.errorsPerJob - 2)); // fills the batch exactly
+    await q.enqueue(job(4, A, 1)); // would exceed it: next batch
+    await q.enqueue(job(5, B, 1)); // another project: its own batch
+    await q.enqueue(job(6, A, 1));
+    release();
+    await q.drain();
+    expect(handled.map((j) => [j.projectId, j.errors.length, j.receivedAt])).toEqual([
+      [A, 1, new Date(1).toISOString()],
+      [A, LIMITS.errorsPerJob, new Date(3).toISOString()],
+      [A, 1, new Date(4).toISOString()],
+      [B, 1, new Date(5).toISOString()],
+      [A, 1, new Date(6).toISOString()],
+    ]);
+    expect(handled[1]!.errors.map((e) => e.message).slice(0, 3)).toEqual(["2-0", "2-1", "3-0"]);
+    for (const j of handled) errorBatchJobSchema.parse(j);
     await q.close();
   });
 

@@ -1,4 +1,4 @@
-import { type ErrorBatchJob, type ErrorQueue, QueueUnavailableError } from "@codewarden/common";
+import { type ErrorBatchJob, type ErrorQueue, LIMITS, QueueUnavailableError } from "@codewarden/common";
 import type pino from "pino";
 
 export interface InProcessQueueOptions {
@@ -23,10 +23,21 @@ export interface InProcessErrorQueue extends ErrorQueue {
 }
 
 /**
- * The all-in-one queue: a bounded in-memory buffer whose jobs are handed to `handler` one at
- * a time, asynchronously. A failing handler is retried with exponential backoff, then the job
+ * The all-in-one queue: a bounded in-memory buffer whose jobs are handed to `handler` one
+ * batch at a time, asynchronously (consecutive jobs of one project are merged). A failing handler is retried with exponential backoff, then the job
  * is logged and dropped. Nothing survives a restart (that is what the BullMQ queue is for).
  */
+/** One job holding the errors of several jobs of one project (received at the latest of their times). */
+function merge(jobs: ErrorBatchJob[]): ErrorBatchJob {
+  if (jobs.length === 1) return jobs[0]!;
+  return {
+    v: 1,
+    projectId: jobs[0]!.projectId,
+    receivedAt: new Date(Math.max(...jobs.map((j) => Date.parse(j.receivedAt)))).toISOString(),
+    errors: jobs.flatMap((j) => j.errors),
+  };
+}
+
 export function createInProcessErrorQueue(
   handler: (job: ErrorBatchJob) => Promise<void>,
   opts: InProcessQueueOptions,
@@ -76,9 +87,9 @@ export function createInProcessErrorQueue(
     running = true;
     try {
       while (buffer.length > 0) {
-        const job = buffer[0]!;
-        await handle(job);
-        buffer.shift();
+        const taken = takeBatch();
+        await handle(merge(taken));
+        buffer.splice(0, taken.length);
       }
     } finally {
       running = false;
@@ -86,6 +97,24 @@ export function createInProcessErrorQueue(
       idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  /**
+   * The jobs at the head of the buffer that form one batch: consecutive jobs of one project,
+   * up to LIMITS.errorsPerJob errors. Under load, requests buffered while the previous batch
+   * was being stored go to the database in one transaction instead of one each.
+   */
+  function takeBatch(): ErrorBatchJob[] {
+    const first = buffer[0]!;
+    let errors = first.errors.length;
+    let n = 1;
+    while (n < buffer.length) {
+      const next = buffer[n]!;
+      if (next.projectId !== first.projectId || errors + next.errors.length > LIMITS.errorsPerJob) break;
+      errors += next.errors.length;
+      n++;
+    }
+    return buffer.slice(0, n);
   }
 
   function drain(): Promise<void> {
