@@ -37,5 +37,7 @@ export function sendOtlp(
   }
   out["content-length"] = payload.length;
   res.writeHead(status, out);
-  res.end(payload);
+  // An empty body (the usual success) goes out with the headers in one write, not a writev.
+  if (payload.length === 0) res.end();
+  else res.end(payload);
 }

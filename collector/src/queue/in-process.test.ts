@@ -79,7 +79,7 @@ describe("in-process error queue", () => {
         if (handled.length === 0) await gate;
         handled.push(j);
       },
-      { logger },
+      { logger, lingerMs: 0 },
     );
     await q.enqueue(job(1, A, 1)); // handled alone: the handler is idle
     await new Promise((r) => setImmediate(r));
@@ -99,6 +99,21 @@ describe("in-process error queue", () => {
     ]);
     expect(handled[1]!.errors.map((e) => e.message).slice(0, 3)).toEqual(["2-0", "2-1", "3-0"]);
     for (const j of handled) errorBatchJobSchema.parse(j);
+    await q.close();
+  });
+
+  it("lets jobs gather for lingerMs, so a burst of one-error jobs is stored as one batch", async () => {
+    const A = "7d3c0a52-4f3e-4c1e-9a55-aaaaaaaaaaaa";
+    const handled: ErrorBatchJob[] = [];
+    const q = createInProcessErrorQueue(
+      async (j) => {
+        handled.push(j);
+      },
+      { logger, lingerMs: 30 },
+    );
+    for (let i = 0; i < 20; i++) await q.enqueue(job(i, A, 1));
+    await q.drain();
+    expect(handled.map((j) => j.errors.length)).toEqual([20]);
     await q.close();
   });
 
