@@ -10,7 +10,10 @@
  *
  * After the run, the REST API must count exactly the errors that were acknowledged with 200.
  *
- * Run: npm run bench:ingest [-- --connections 10 --duration 15 --warmup 3 --cpu-prof]
+ * Both targets run side by side and are measured in alternating rounds; the table shows each
+ * target's median round and the ratio is the median of the rounds' ratios.
+ *
+ * Run: npm run bench:ingest [-- --connections 10 --duration 10 --rounds 3 --warmup 3 --cpu-prof]
  * Prints a readable table, then one JSON line with every figure. Exit code 1 when the run fails
  * or the stored errors do not match the acknowledged ones; goals only print pass/fail.
  */
@@ -40,7 +43,8 @@ const GOAL_SPANS_PER_SECOND = 50_000;
 const { values: args } = parseArgs({
   options: {
     connections: { type: "string", default: "10" },
-    duration: { type: "string", default: "15" },
+    duration: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
     warmup: { type: "string", default: "3" },
     "error-every": { type: "string", default: "10" },
     "drain-timeout": { type: "string", default: "180" },
@@ -53,7 +57,8 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`npm run bench:ingest -- [options]
   --connections N     concurrent connections, the same for both targets (default 10)
-  --duration S        measured seconds per target (default 15)
+  --duration S        measured seconds per target and round (default 10)
+  --rounds N          rounds, alternating ceiling and all-in-one; medians are reported (default 3)
   --warmup S          unmeasured seconds of the same load first (default 3; 0 to skip)
   --error-every N     one request in N carries an exception (default 10: 1 per 1,000 spans)
   --drain-timeout S   longest wait for the worker to store every error (default 180)
@@ -73,6 +78,7 @@ function positiveInt(name: string, raw: string | undefined, min = 1, max = 100_0
 const connections = positiveInt("connections", args.connections, 1, 1000);
 const duration = positiveInt("duration", args.duration, 1, 3600);
 const warmup = positiveInt("warmup", args.warmup, 0, 600);
+const rounds = positiveInt("rounds", args.rounds, 1, 50);
 const errorEvery = positiveInt("error-every", args["error-every"], 1, 1_000_000);
 const drainTimeoutMs = positiveInt("drain-timeout", args["drain-timeout"], 1, 3600) * 1000;
 
@@ -107,6 +113,18 @@ async function measure(gen: LoadGenerator, url: string, pid: number): Promise<Me
     targetCores: +((cpuSeconds(pid) - target0) / wall).toFixed(2),
     loadGeneratorCores: +((self.user + self.system) / 1e6 / wall).toFixed(2),
   };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The element whose key is the median (the lower middle one for an even count). */
+function medianBy<T>(xs: T[], key: (x: T) => number): T {
+  const sorted = [...xs].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** Every HTTP call of the benchmark itself gives up after this long. */
@@ -206,33 +224,34 @@ async function main() {
       `${connections} connections, ${warmup} s warm-up + ${duration} s per target`,
   );
 
-  // The ceiling.
+  // Both targets stay up; the rounds alternate between them so that drift on a shared
+  // 2-core machine (other work, thermal, the load generator itself) hits both alike.
   console.error("baseline: bare node:http server …");
   const baseline = await startBaseline();
-  let base: Measured;
-  try {
-    base = await measure(new LoadGenerator(bodies, loadOpts), baseline.url, baseline.proc.child.pid!);
-  } finally {
-    await stopHard(baseline.proc);
-  }
-
-  // The subject.
   const keptProfDir = args["cpu-prof-dir"] ? resolve(args["cpu-prof-dir"]) : undefined;
   if (keptProfDir) mkdirSync(keptProfDir, { recursive: true });
   const profDir = keptProfDir ?? (args["cpu-prof"] ? tempDir("cw-bench-prof-") : undefined);
-  console.error("subject: the all-in-one launcher (npm start) on a new data directory …");
-  const subject = await startSubject({ ingestKey, apiToken, cpuProfDir: profDir });
+  let subject: Awaited<ReturnType<typeof startSubject>> | undefined;
   const gen = new LoadGenerator(bodies, loadOpts);
-  let subj: Measured;
-  let loadWindowUs: { fromUs: number; toUs: number };
+  const baseRounds: Measured[] = [];
+  const subjRounds: Measured[] = [];
+  let loadWindowUs: { fromUs: number; toUs: number } | undefined;
   let enqueued: number | null;
   let counters: string[];
   let stored: Awaited<ReturnType<typeof waitForStored>>;
   let subjectWarnings: Record<string, number>;
   let profile: ReturnType<typeof summariseProfile> | undefined;
   try {
+    console.error("subject: the all-in-one launcher (npm start) on a new data directory …");
+    subject = await startSubject({ ingestKey, apiToken, cpuProfDir: profDir });
     const fromUs = Number(process.hrtime.bigint() / 1000n);
-    subj = await measure(gen, subject.url, subject.proc.child.pid!);
+    for (let round = 1; round <= rounds; round++) {
+      console.error(`round ${round}/${rounds}: ceiling, then all-in-one …`);
+      baseRounds.push(
+        await measure(new LoadGenerator(bodies, loadOpts), baseline.url, baseline.proc.child.pid!),
+      );
+      subjRounds.push(await measure(gen, subject.url, subject.proc.child.pid!));
+    }
     loadWindowUs = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     enqueued = await errorsEnqueued(subject.url);
     counters = await collectorCounters(subject.url);
@@ -245,24 +264,32 @@ async function main() {
     );
     subjectWarnings = warnings(subject.proc.output());
   } finally {
-    const code = await stopHard(subject.proc);
-    if (code !== 0) console.error(`subject exited with ${code}`);
-    if (profDir) {
-      const file = profileOf(profDir, subject.proc.child.pid!);
-      if (file) profile = summariseProfile(file, loadWindowUs!);
-      else console.error(`no CPU profile found in ${profDir}`);
+    await stopHard(baseline.proc);
+    if (subject) {
+      const code = await stopHard(subject.proc);
+      if (code !== 0) console.error(`subject exited with ${code}`);
+      if (profDir && loadWindowUs) {
+        const file = profileOf(profDir, subject.proc.child.pid!);
+        if (file) profile = summariseProfile(file, loadWindowUs);
+        else console.error(`no CPU profile found in ${profDir}`);
+      }
+      removeTempDir(subject.dataDir);
     }
-    removeTempDir(subject.dataDir);
   }
+  const roundRatios = subjRounds.map((m, i) => m.requestsPerSecond / baseRounds[i]!.requestsPerSecond);
+  const base = medianBy(baseRounds, (m) => m.requestsPerSecond);
+  const subj = medianBy(subjRounds, (m) => m.requestsPerSecond);
+  const ratio = median(roundRatios);
+  const subjectNon2xx = subjRounds.reduce((n, m) => n + m.non2xx, 0);
+  const subjectErrors = subjRounds.reduce((n, m) => n + m.errors, 0);
 
   const tally = gen.errorRequests;
   const unanswered = gen.errorRequestsUnanswered;
   // Every acknowledged error must be stored; an error-carrying request that was still in flight
   // when autocannon stopped (no response seen) may or may not have been processed.
   const storedOk = stored.events >= tally.acknowledged && stored.events <= tally.acknowledged + unanswered;
-  const ratio = subj.requestsPerSecond / base.requestsPerSecond;
   const goals = {
-    ratioAtLeastHalfWithNoRejects: ratio >= GOAL_RATIO && subj.non2xx === 0 && subj.errors === 0,
+    ratioAtLeastHalfWithNoRejects: ratio >= GOAL_RATIO && subjectNon2xx === 0 && subjectErrors === 0,
     spansPerSecondAtLeast50k: subj.spansPerSecond >= GOAL_SPANS_PER_SECOND,
   };
 
@@ -282,7 +309,9 @@ async function main() {
   if (Object.keys(subj.statusCodes).some((c) => c !== "200")) {
     console.log(`subject status codes: ${JSON.stringify(subj.statusCodes)}`);
   }
-  console.log(`ratio all-in-one / ceiling (requests/s): ${ratio.toFixed(2)}`);
+  console.log(
+    `(median round of ${rounds}) ratio all-in-one / ceiling (requests/s): median ${ratio.toFixed(2)}; rounds ${roundRatios.map((r) => r.toFixed(2)).join(", ")}`,
+  );
   console.log(
     `errors: ${tally.sent} error-carrying requests sent (warm-up included), ${tally.acknowledged} answered 200, ` +
       `${tally.rejected} answered otherwise, ${unanswered} unanswered at stop; ` +
@@ -294,7 +323,7 @@ async function main() {
       (unanswered > 0 ? ` (+ up to ${unanswered} in flight at stop)` : ""),
   );
   console.log(
-    `${goals.ratioAtLeastHalfWithNoRejects ? "PASS" : "FAIL"}  ≥ ${GOAL_RATIO * 100}% of the ceiling's requests/s with zero non-2xx and zero errors (${(ratio * 100).toFixed(0)}%, ${subj.non2xx} non-2xx, ${subj.errors} errors)`,
+    `${goals.ratioAtLeastHalfWithNoRejects ? "PASS" : "FAIL"}  ≥ ${GOAL_RATIO * 100}% of the ceiling's requests/s with zero non-2xx and zero errors (${(ratio * 100).toFixed(0)}%, ${subjectNon2xx} non-2xx, ${subjectErrors} errors over all rounds)`,
   );
   console.log(
     `${goals.spansPerSecondAtLeast50k ? "PASS" : "FAIL"}  ≥ ${fmt(GOAL_SPANS_PER_SECOND)} spans/s (${fmt(subj.spansPerSecond)})`,
@@ -311,15 +340,20 @@ async function main() {
     config: {
       connections,
       durationSeconds: duration,
+      rounds,
       warmupSeconds: warmup,
       spansPerRequest: SPANS_PER_REQUEST,
       errorEvery,
       bodyBytes: bodies.plain.bytes.length,
       errorBodyBytes: bodies.withError.bytes.length,
     },
+    rounds,
     baseline: base,
     subject: subj,
     ratioRequestsPerSecond: +ratio.toFixed(3),
+    roundRatios: roundRatios.map((r) => +r.toFixed(3)),
+    baselineRounds: baseRounds.map((m) => m.requestsPerSecond),
+    subjectRounds: subjRounds.map((m) => m.requestsPerSecond),
     errors: {
       sent: tally.sent,
       acknowledged: tally.acknowledged,

@@ -9,7 +9,7 @@ export interface InProcessQueueOptions {
   /** Delay before the first retry, doubled for each further one (default 200 ms). */
   backoffMs?: number;
   /**
-   * How long the runner lets jobs gather before it takes a batch (default 50 ms). Storing costs
+   * How long the runner lets jobs gather before it takes a batch (default 200 ms). Storing costs
    * mostly per transaction, so under load this turns many one-error jobs into one batch.
    */
   lingerMs?: number;
@@ -51,7 +51,7 @@ export function createInProcessErrorQueue(
   const attempts = Math.max(1, opts.attempts ?? 4);
   const backoffMs = opts.backoffMs ?? 200;
   const closeTimeoutMs = opts.closeTimeoutMs ?? 10_000;
-  const lingerMs = opts.lingerMs ?? 50;
+  const lingerMs = opts.lingerMs ?? 200;
   const log = opts.logger;
   const buffer: ErrorBatchJob[] = [];
   let running = false;
