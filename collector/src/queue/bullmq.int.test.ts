@@ -4,6 +4,7 @@ import { type ErrorBatchJob, JOB_ERROR_BATCH, QUEUE_ERRORS, QueueUnavailableErro
 import { Queue } from "bullmq";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { errorEvent } from "../../test/error-event";
 import { createBullmqErrorQueue, ERROR_JOB_OPTIONS } from "./bullmq";
 
 const logger = pino({ level: "silent" });
@@ -13,30 +14,7 @@ const job = (eventKey: string): ErrorBatchJob => ({
   v: 1,
   projectId: "7d3c0a52-4f3e-4c1e-9a55-1b2f0c3d4e5f",
   receivedAt: "2026-03-01T12:00:00.000Z",
-  errors: [
-    {
-      source: "log",
-      eventKey,
-      timestamp: "2026-03-01T12:00:00.000Z",
-      traceId: null,
-      spanId: null,
-      exceptionType: "E",
-      message: "m",
-      stacktrace: null,
-      fingerprint: null,
-      resource: {
-        serviceName: null,
-        serviceNamespace: null,
-        serviceVersion: null,
-        serviceInstanceId: null,
-        environment: null,
-        sdkLanguage: null,
-        hostName: null,
-      },
-      span: null,
-      attributes: {},
-    },
-  ],
+  errors: [errorEvent("m", { eventKey, exceptionType: "E", message: "m" })],
 });
 
 /** A TCP proxy to the real Redis that the test can cut and restore, to simulate an outage. */

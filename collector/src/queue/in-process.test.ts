@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { type ErrorBatchJob, errorBatchJobSchema, LIMITS, QueueUnavailableError } from "@codewarden/common";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
+import { errorEvent } from "../../test/error-event";
 import { createInProcessErrorQueue } from "./in-process";
 
 const logger = pino({ level: "silent" });
@@ -14,33 +14,8 @@ const job = (
   v: 1,
   projectId,
   receivedAt: new Date(n).toISOString(),
-  errors: Array.from({ length: errors }, (_, i) => errorEvent(`${n}-${i}`)),
+  errors: Array.from({ length: errors }, (_, i) => errorEvent(`${n}-${i}`, { source: "span_event" })),
 });
-
-function errorEvent(id: string): ErrorBatchJob["errors"][number] {
-  return {
-    source: "span_event",
-    eventKey: createHash("sha256").update(id).digest("hex").slice(0, 32),
-    timestamp: new Date(0).toISOString(),
-    traceId: null,
-    spanId: null,
-    exceptionType: "Error",
-    message: id,
-    stacktrace: null,
-    fingerprint: null,
-    resource: {
-      serviceName: null,
-      serviceNamespace: null,
-      serviceVersion: null,
-      serviceInstanceId: null,
-      environment: null,
-      sdkLanguage: null,
-      hostName: null,
-    },
-    span: null,
-    attributes: {},
-  };
-}
 
 describe("in-process error queue", () => {
   it("hands jobs to the handler one at a time, in order, after enqueue returns", async () => {
