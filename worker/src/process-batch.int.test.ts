@@ -1,6 +1,7 @@
 import {
   type DbHandle,
   ensureBootstrap,
+  events,
   getSummary,
   issueHourlyCounts,
   issues,
@@ -251,6 +252,29 @@ for (const backend of backends) {
       await processBatch(handle.db, job, { logger });
       const row = (await issueRows()).find((r) => r.title.startsWith("SkewError"))!;
       expect(row.lastSeen.toISOString()).toBe(job.receivedAt);
+    });
+
+    it("stores NUL and lone surrogates in untrusted strings as U+FFFD instead of failing the batch", async () => {
+      const bad = "bad \u0000 byte and lone \uD800 surrogate";
+      await processBatch(
+        handle.db,
+        errorJob(projectId, [
+          errorEvent({
+            seed: "unsafe-strings",
+            exceptionType: "UnsafeStringsError",
+            message: bad,
+            stacktrace: null,
+            attributes: { [`key \uDC00`]: bad },
+          }),
+        ]),
+        { logger },
+      );
+      const [row] = await handle.db
+        .select({ message: events.message, attributes: events.attributes })
+        .from(events)
+        .where(eq(events.exceptionType, "UnsafeStringsError"));
+      expect(row?.message).toBe("bad \uFFFD byte and lone \uFFFD surrogate");
+      expect(row?.attributes).toEqual({ "key \uFFFD": "bad \uFFFD byte and lone \uFFFD surrogate" });
     });
 
     it("rejects an invalid job with InvalidJobError and stores nothing", async () => {

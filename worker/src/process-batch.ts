@@ -4,6 +4,7 @@ import type pino from "pino";
 import { computeFingerprint, culprit, FINGERPRINT_VERSION, issueTitle } from "./fingerprint";
 import { scrubAttributes, scrubText } from "./scrub";
 import { parseStack } from "./stack/index";
+import { storableEvent } from "./storable";
 import type { Summariser } from "./summarise/llm";
 import { type IssueToSummarise, summariseIssues } from "./summarise/summarise-issues";
 
@@ -51,7 +52,11 @@ function describeIssues(error: { issues: Array<{ path: PropertyKey[]; message: s
 }
 
 /** Scrubbed, parsed and fingerprinted form of one error event, ready to store. */
-export function prepareEvent(e: ErrorEvent, receivedAt: Date): StoreErrorEvent & { language: string | null } {
+export function prepareEvent(
+  raw: ErrorEvent,
+  receivedAt: Date,
+): StoreErrorEvent & { language: string | null } {
+  const e = storableEvent(raw);
   const exceptionType = scrubText(e.exceptionType);
   const message = scrubText(e.message);
   const stacktrace = e.stacktrace === null ? null : scrubText(e.stacktrace);

@@ -11,9 +11,7 @@ export function capString(s: string, max: number): string {
     const last = out.charCodeAt(out.length - 1);
     if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
   }
-  if (!(out as unknown as { isWellFormed(): boolean }).isWellFormed()) {
-    out = (out as unknown as { toWellFormed(): string }).toWellFormed();
-  }
+  if (!out.isWellFormed()) out = out.toWellFormed();
   return out.includes("\u0000") ? out.replaceAll("\u0000", "\uFFFD") : out;
 }
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
-import type { Db } from "../client";
+import { type Db, rowsOf } from "../client";
 import { events, type StackFrame } from "../schema/events";
 import { issueHourlyCounts, issues } from "../schema/issues";
 
@@ -140,41 +140,62 @@ export async function storeErrorEvents(
       environment: string | null;
     }> = [];
     for (const part of chunks(batch, INSERT_CHUNK)) {
-      const values = part.map((e) => {
-        const issue = issueByFingerprint.get(e.fingerprint);
-        if (!issue)
-          throw new Error(`storeErrorEvents: issue for fingerprint ${e.fingerprint} missing after upsert`);
-        return {
-          projectId,
-          issueId: issue.id,
-          eventKey: e.eventKey,
-          source: e.source,
-          timestamp: e.timestamp,
-          traceId: e.traceId,
-          spanId: e.spanId,
-          serviceName: e.serviceName,
-          serviceVersion: e.serviceVersion,
-          environment: e.environment,
-          exceptionType: e.exceptionType,
-          message: e.message,
-          stacktrace: e.stacktrace,
-          frames: e.frames,
-          attributes: e.attributes,
-          resource: e.resource,
-          span: e.span,
-        };
-      });
-      const stored = await tx
-        .insert(events)
-        .values(values)
-        .onConflictDoNothing({ target: [events.projectId, events.eventKey] })
-        .returning({
-          issueId: events.issueId,
-          timestamp: events.timestamp,
-          serviceName: events.serviceName,
-          environment: events.environment,
+      // The rows travel as one JSON parameter: one bind whatever the batch size, and no
+      // per-value work in the query builder.
+      const rowsJson = JSON.stringify(
+        part.map((e) => {
+          const issue = issueByFingerprint.get(e.fingerprint);
+          if (!issue)
+            throw new Error(`storeErrorEvents: issue for fingerprint ${e.fingerprint} missing after upsert`);
+          return {
+            issue_id: issue.id,
+            event_key: e.eventKey,
+            source: e.source,
+            timestamp: e.timestamp.toISOString(),
+            trace_id: e.traceId,
+            span_id: e.spanId,
+            service_name: e.serviceName,
+            service_version: e.serviceVersion,
+            environment: e.environment,
+            exception_type: e.exceptionType,
+            message: e.message,
+            stacktrace: e.stacktrace,
+            frames: e.frames,
+            attributes: e.attributes,
+            resource: e.resource,
+            span: e.span,
+          };
+        }),
+      );
+      const stored = rowsOf<{
+        issue_id: string;
+        timestamp: Date | string;
+        service_name: string | null;
+        environment: string | null;
+      }>(
+        await tx.execute(sql`
+          insert into ${events} (project_id, issue_id, event_key, source, "timestamp", trace_id, span_id,
+            service_name, service_version, environment, exception_type, message, stacktrace, frames,
+            attributes, resource, span)
+          select ${projectId}::uuid, r.issue_id, r.event_key, r.source, r."timestamp", r.trace_id, r.span_id,
+            r.service_name, r.service_version, r.environment, r.exception_type, r.message, r.stacktrace,
+            r.frames, r.attributes, r.resource, r.span
+          from jsonb_to_recordset(${rowsJson}::jsonb) as r(
+            issue_id uuid, event_key text, source text, "timestamp" timestamptz, trace_id text, span_id text,
+            service_name text, service_version text, environment text, exception_type text, message text,
+            stacktrace text, frames jsonb, attributes jsonb, resource jsonb, span jsonb
+          )
+          on conflict (project_id, event_key) do nothing
+          returning issue_id, "timestamp", service_name, environment`),
+      );
+      for (const r of stored) {
+        insertedRows.push({
+          issueId: r.issue_id,
+          timestamp: r.timestamp instanceof Date ? r.timestamp : new Date(r.timestamp),
+          serviceName: r.service_name,
+          environment: r.environment,
         });
-      insertedRows.push(...stored);
+      }
     }
 
     const deltas = new Map<string, IssueDelta>();
