@@ -3,3 +3,4 @@ export * from "./config";
 export * from "./jobs";
 export * from "./queues";
 export * from "./secrets";
+export * from "./storable";

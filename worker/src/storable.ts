@@ -1,14 +1,4 @@
-import type { ErrorEvent } from "@codewarden/common";
-
-/**
- * Postgres text and jsonb reject NUL and lone UTF-16 surrogates; telemetry may carry both. The
- * collector already replaces them, but jobs are untrusted input to the worker too: one bad
- * string must not fail (and drop) a whole batch, so they become U+FFFD.
- */
-export function storableText(s: string): string {
-  const w = s.isWellFormed() ? s : s.toWellFormed();
-  return w.includes("\u0000") ? w.replaceAll("\u0000", "\uFFFD") : w;
-}
+import { type ErrorEvent, storableText } from "@codewarden/common";
 
 const orNull = (s: string | null) => (s === null ? null : storableText(s));
 

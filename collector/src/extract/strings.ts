@@ -1,3 +1,4 @@
+import { storableText } from "@codewarden/common";
 import type { AnyValue } from "../otlp/model";
 import { KvList } from "../otlp/model";
 
@@ -11,8 +12,7 @@ export function capString(s: string, max: number): string {
     const last = out.charCodeAt(out.length - 1);
     if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
   }
-  if (!out.isWellFormed()) out = out.toWellFormed();
-  return out.includes("\u0000") ? out.replaceAll("\u0000", "\uFFFD") : out;
+  return storableText(out);
 }
 
 /** A scalar AnyValue as a string (numbers and booleans as written); null for other kinds. */
