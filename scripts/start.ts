@@ -19,7 +19,15 @@ import {
 import type { ErrorQueue } from "@codewarden/common";
 import { connect, ensureBootstrap, migrate } from "@codewarden/drizzle";
 import { bootstrapBanner, loadWebConfig, startWeb } from "@codewarden/web";
-import { createLlmSummariser, loadLlmConfig, processBatch } from "@codewarden/worker";
+import {
+  createInProcessSummaries,
+  loadLlmConfig,
+  loadScrubConfig,
+  loadStorageConfig,
+  processBatch,
+  scrubberFrom,
+  startRetention,
+} from "@codewarden/worker";
 import pino from "pino";
 import { loadLauncherConfig } from "./config";
 import { prettyDestination } from "./pretty-log";
@@ -35,6 +43,8 @@ async function main() {
   const collectorConfig = loadCollectorConfig(process.env);
   const webConfig = loadWebConfig(process.env);
   const llmConfig = loadLlmConfig(process.env);
+  const storageConfig = loadStorageConfig(process.env);
+  const scrubber = scrubberFrom(loadScrubConfig(process.env));
   const logger = pino(
     { level: config.logLevel, base: { pid: process.pid } },
     config.logFormat === "pretty" ? prettyDestination() : undefined,
@@ -51,6 +61,7 @@ async function main() {
   const closers: Array<() => Promise<void>> = [];
   let queue: ErrorQueue;
   let workerChild: { stop(): Promise<void> } | null = null;
+  let summaries: { close(): Promise<void> } | null = null;
   if (config.mode === "scale-out") {
     queue = createBullmqErrorQueue({
       redisUrl: config.redisUrl!,
@@ -60,13 +71,29 @@ async function main() {
     workerChild = superviseBunWorker(logger.child({ service: "launcher" }));
   } else {
     const workerLogger = logger.child({ service: "worker" });
-    const summariser = llmConfig ? createLlmSummariser(llmConfig, { logger: workerLogger }) : null;
+    // LLM summaries go through their own in-process queue (rate limit, retries, budget, cache).
+    const summariser = llmConfig
+      ? createInProcessSummaries(llmConfig, { db: handle.db, logger: workerLogger })
+      : null;
+    summaries = summariser;
     queue = createInProcessErrorQueue(
       async (job) => {
-        await processBatch(handle.db, job, { logger: workerLogger, summariser });
+        await processBatch(handle.db, job, {
+          logger: workerLogger,
+          summariser,
+          eventsPerIssueHour: storageConfig.eventsPerIssueHour,
+          scrubber,
+        });
       },
       { logger: workerLogger },
     );
+    // In scale-out mode the Bun worker prunes; here the launcher does.
+    const retention = startRetention(
+      handle.db,
+      storageConfig,
+      workerLogger.child({ component: "retention" }),
+    );
+    closers.push(() => retention.stop());
   }
 
   const collector = await startCollector(collectorConfig, {
@@ -80,6 +107,7 @@ async function main() {
   closers.push(
     () => collector.close(),
     () => queue.close(),
+    async () => summaries?.close(),
     async () => workerChild?.stop(),
     () => web.close(),
     () => handle.close(),

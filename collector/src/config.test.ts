@@ -12,7 +12,7 @@ describe("loadCollectorConfig", () => {
       dataDir: "./.codewarden",
       queuePrefix: "cw",
       maxBodyBytes: 8 * 1024 * 1024,
-      ingestRateLimit: { itemsPerSecond: 1_000_000, burst: 2_000_000 },
+      ingestRateLimit: { itemsPerSecond: 5_000_000, burst: 10_000_000 },
       openobserve: null,
     });
   });

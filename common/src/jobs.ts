@@ -91,3 +91,61 @@ export class QueueUnavailableError extends Error {
     this.name = "QueueUnavailableError";
   }
 }
+
+/** Caps on what a summary job carries into the LLM prompt (it is attacker-controlled text). */
+export const SUMMARY_LIMITS = {
+  message: 1000,
+  frames: 15,
+  frameField: 256,
+} as const;
+
+export const summaryFrameSchema = z.object({
+  function: z.string().max(SUMMARY_LIMITS.frameField).nullable(),
+  module: z.string().max(SUMMARY_LIMITS.frameField).nullable(),
+  file: z.string().max(SUMMARY_LIMITS.frameField).nullable(),
+  line: z.number().int().nullable(),
+  column: z.number().int().nullable(),
+  inApp: z.boolean(),
+});
+
+/**
+ * One LLM summary to write: for a new issue, or for a resolved issue that came back. It
+ * carries only what the prompt may hold, already scrubbed: type, message, in-app frames,
+ * span name/route and resource — never raw attributes.
+ */
+export const issueSummaryJobSchema = z.object({
+  v: z.literal(1),
+  projectId: z.string().uuid(),
+  issueId: z.string().uuid(),
+  occasion: z.enum(["new", "regressed"]),
+  /** Key of the event that created (new) or reopened (regressed) the issue: one job per occasion. */
+  eventKey: z.string().regex(/^[0-9a-f]{32,64}$/),
+  event: z.object({
+    exceptionType: z.string().max(LIMITS.exceptionType),
+    message: z.string().max(SUMMARY_LIMITS.message),
+    frames: z.array(summaryFrameSchema).max(SUMMARY_LIMITS.frames),
+    language: short.nullable(),
+    serviceName: short.nullable(),
+    serviceVersion: short.nullable(),
+    spanName: short.nullable(),
+    route: short.nullable(),
+  }),
+});
+export type IssueSummaryJob = z.infer<typeof issueSummaryJobSchema>;
+
+/**
+ * BullMQ job id of a summary job: enqueueing the same (issue, occasion) twice adds one job.
+ * (BullMQ ids may not contain `:`.)
+ */
+export function issueSummaryJobId(job: Pick<IssueSummaryJob, "issueId" | "occasion" | "eventKey">): string {
+  return job.occasion === "new"
+    ? `summary-${job.issueId}-new`
+    : `summary-${job.issueId}-regressed-${job.eventKey}`;
+}
+
+/** Producer side of the summaries queue: BullMQ in scale-out, in-process in the all-in-one mode. */
+export interface SummaryQueue {
+  /** Schedules the jobs (duplicates of a queued (issue, occasion) collapse); never calls the model inline. */
+  enqueue(jobs: readonly IssueSummaryJob[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -8,6 +8,7 @@ export * from "./queries/ingest";
 export * from "./queries/issues";
 export * from "./queries/keys";
 export * from "./queries/projects";
+export * from "./queries/retention";
 export * from "./queries/summaries";
 export * from "./schema/index";
 export * as schema from "./schema/index";

@@ -143,3 +143,51 @@ export function api(webPort: number, token: string) {
         .issues,
   };
 }
+
+/** The Bun binary the project installs (devDependency `bun`), as the worker runs in production. */
+export const BUN = join(ROOT, "node_modules", ".bin", "bun");
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  proc: Spawned;
+  /** Stops it: SHUTDOWN by SIGTERM (persists first when persistence is on), or SIGKILL with `hard`. */
+  stop(opts?: { hard?: boolean }): Promise<number | string>;
+}
+
+export interface RedisServerOptions {
+  /** Port to listen on (default: a free one). */
+  port?: number;
+  /**
+   * Working directory for persistence: with it, AOF with `appendfsync always` (every write is on
+   * disk before Redis answers, as BullMQ needs in production); without it, nothing is persisted.
+   */
+  dir?: string;
+}
+
+/** A redis-server of its own (127.0.0.1 only), for tests that stop and restart Redis. */
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = opts.port ?? (await freePort());
+  const persistence = opts.dir
+    ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", opts.dir]
+    : ["--appendonly", "no"];
+  const proc = spawnProcess(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no", ...persistence],
+    {},
+  );
+  await proc.waitFor(/Ready to accept connections/, 30_000);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    proc,
+    async stop({ hard = false } = {}) {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.exited(1000);
+      if (hard) {
+        proc.child.kill("SIGKILL");
+        return proc.exited(10_000);
+      }
+      return proc.stop(30_000);
+    },
+  };
+}

@@ -7,19 +7,26 @@ import { seedEvent, seedIssue, seedOtherOrg, seedSummary, startTestWeb, type Tes
 let t: TestWeb;
 let other: Awaited<ReturnType<typeof seedOtherOrg>>;
 
+/** DESIGN.md's issue fields, plus the lifecycle fields added with issue 4 (additive). */
 const ISSUE_KEYS = [
   "culprit",
   "environments",
   "eventCount",
   "exceptionType",
+  "firstRelease",
   "firstSeen",
   "id",
+  "ignoreUntilCount",
+  "lastRelease",
   "lastSeen",
   "message",
+  "resolution",
+  "resolvedInRelease",
   "services",
   "status",
   "summary",
   "title",
+  "userCount",
 ];
 const EVENT_KEYS = [
   "environment",
@@ -206,9 +213,11 @@ describe("GET /api/v1/projects/:slug/issues", () => {
     const byId = new Map(res.body.issues.map((i: { id: string }) => [i.id, i]));
     expect((byId.get(open[0]!) as { summary: unknown }).summary).toEqual({
       source: "heuristic",
+      title: null,
       text: "TypeError in handler",
       likelyCause: null,
       suggestedFix: null,
+      confidence: null,
     });
     expect((byId.get(open[1]!) as { summary: unknown }).summary).toBeNull();
   });
@@ -381,11 +390,48 @@ describe("PATCH /api/v1/issues/:id", () => {
     expect(await listAuditLog(t.db, { orgId: t.boot.orgId, targetId: id })).toHaveLength(2);
   });
 
+  it("resolves in the next release (the issue's last release) and ignores until N more events", async () => {
+    const id = await seedIssue(t.db, t.boot.projectId, { eventCount: 7 });
+    const noRelease = await patch(id, { status: "resolved", resolution: "next_release" });
+    expect(noRelease.status).toBe(409);
+    expect(noRelease.body.error.code).toBe("no_release");
+
+    await t.db.update(schema.issues).set({ lastRelease: "2.4.1" }).where(eq(schema.issues.id, id));
+    const resolved = await patch(id, { status: "resolved", resolution: "next_release" });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({
+      status: "resolved",
+      resolution: "next_release",
+      resolvedInRelease: "2.4.1",
+      lastRelease: "2.4.1",
+      ignoreUntilCount: null,
+    });
+    const ignored = await patch(id, { status: "ignored", ignoreMoreEvents: 100 });
+    expect(ignored.body).toMatchObject({
+      status: "ignored",
+      ignoreUntilCount: 107,
+      resolution: null,
+      resolvedInRelease: null,
+    });
+    const audit = await listAuditLog(t.db, { orgId: t.boot.orgId, targetId: id });
+    expect(audit.map((a) => a.metadata)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ to: "resolved", resolution: "next_release", release: "2.4.1" }),
+        expect.objectContaining({ to: "ignored", ignoreUntilCount: 107 }),
+      ]),
+    );
+  });
+
   it.each([
     ["an unknown status", { status: "fixed" }],
     ["regressed (set by the worker only)", { status: "regressed" }],
     ["a missing status", {}],
     ["a body that is not JSON", "status=resolved"],
+    ["a resolution without status resolved", { status: "ignored", resolution: "next_release" }],
+    ["an unknown resolution", { status: "resolved", resolution: "someday" }],
+    ["ignoreMoreEvents without status ignored", { status: "resolved", ignoreMoreEvents: 10 }],
+    ["ignoreMoreEvents of 0", { status: "ignored", ignoreMoreEvents: 0 }],
+    ["a fractional ignoreMoreEvents", { status: "ignored", ignoreMoreEvents: 1.5 }],
   ])("answers 400 to %s", async (_name, body) => {
     const id = await seedIssue(t.db, t.boot.projectId);
     const res = await patch(id, body);

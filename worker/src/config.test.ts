@@ -1,6 +1,7 @@
 import { ConfigError } from "@codewarden/common";
 import { describe, expect, it } from "vitest";
 import { loadLlmConfig, loadWorkerConfig } from "./config";
+import { SCRUB_RULES } from "./scrub";
 
 describe("loadWorkerConfig", () => {
   it("requires DATABASE_URL and REDIS_URL, naming both", () => {
@@ -22,9 +23,32 @@ describe("loadWorkerConfig", () => {
       queuePrefix: "cw",
       concurrency: 4,
       shutdownTimeoutMs: 10_000,
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 30_000,
+      maxStalledCount: 5,
       logLevel: "info",
       llm: null,
+      storage: { eventsPerIssueHour: 100, eventRetentionDays: 30, eventKeyWindowHours: 48 },
+      scrub: { rules: [...SCRUB_RULES], extraKeys: [], extraPatterns: [] },
     });
+  });
+
+  it("reads bounded storage settings and rejects bad values, naming the variable", () => {
+    const base = { DATABASE_URL: "postgresql://h/x", REDIS_URL: "redis://h:6379" };
+    expect(
+      loadWorkerConfig({
+        ...base,
+        CODEWARDEN_EVENTS_PER_ISSUE_HOUR: "20",
+        CODEWARDEN_EVENT_RETENTION_DAYS: "7",
+        CODEWARDEN_EVENT_KEY_WINDOW_HOURS: "12",
+      }).storage,
+    ).toEqual({ eventsPerIssueHour: 20, eventRetentionDays: 7, eventKeyWindowHours: 12 });
+    expect(() => loadWorkerConfig({ ...base, CODEWARDEN_EVENTS_PER_ISSUE_HOUR: "0" })).toThrow(
+      /CODEWARDEN_EVENTS_PER_ISSUE_HOUR/,
+    );
+    expect(() => loadWorkerConfig({ ...base, CODEWARDEN_EVENT_RETENTION_DAYS: "forever" })).toThrow(
+      /CODEWARDEN_EVENT_RETENTION_DAYS/,
+    );
   });
 
   it("enables LLM summaries when CODEWARDEN_LLM_BASE_URL is set", () => {
@@ -41,9 +65,43 @@ describe("loadWorkerConfig", () => {
       model: "gpt-4o-mini",
       timeoutMs: 20_000,
       dailyBudgetPerProject: 200,
+      ratePerMinute: 60,
+      concurrency: 2,
+      attempts: 5,
+      responseFormat: "json_object",
     });
     expect(loadLlmConfig({})).toBeNull();
     expect(() => loadLlmConfig({ CODEWARDEN_LLM_BASE_URL: "not a url" })).toThrow(/CODEWARDEN_LLM_BASE_URL/);
+  });
+
+  it("reads the summaries queue's limits and rejects bad values, naming the variable", () => {
+    const llm = { CODEWARDEN_LLM_BASE_URL: "http://127.0.0.1:4000/v1" };
+    expect(
+      loadLlmConfig({
+        ...llm,
+        CODEWARDEN_LLM_RATE_LIMIT: "10",
+        CODEWARDEN_LLM_CONCURRENCY: "1",
+        CODEWARDEN_LLM_MAX_ATTEMPTS: "3",
+        CODEWARDEN_LLM_RESPONSE_FORMAT: "json_schema",
+        CODEWARDEN_LLM_DAILY_BUDGET: "0",
+      }),
+    ).toMatchObject({
+      ratePerMinute: 10,
+      concurrency: 1,
+      attempts: 3,
+      responseFormat: "json_schema",
+      dailyBudgetPerProject: 0,
+      apiKey: null,
+    });
+    expect(() => loadLlmConfig({ ...llm, CODEWARDEN_LLM_RATE_LIMIT: "0" })).toThrow(
+      /CODEWARDEN_LLM_RATE_LIMIT/,
+    );
+    expect(() => loadLlmConfig({ ...llm, CODEWARDEN_LLM_RESPONSE_FORMAT: "text" })).toThrow(
+      /CODEWARDEN_LLM_RESPONSE_FORMAT/,
+    );
+    expect(() => loadLlmConfig({ ...llm, CODEWARDEN_LLM_MAX_ATTEMPTS: "many" })).toThrow(
+      /CODEWARDEN_LLM_MAX_ATTEMPTS/,
+    );
   });
 
   it("reads the prefix and concurrency and rejects bad values", () => {

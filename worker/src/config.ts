@@ -1,5 +1,7 @@
 import { DEFAULT_QUEUE_PREFIX, parseEnv } from "@codewarden/common";
 import { z } from "zod";
+import { type ScrubConfig, scrubFrom, scrubSchema } from "./scrub-config";
+import { type StorageConfig, storageFrom, storageSchema } from "./storage-config";
 import type { LlmConfig } from "./summarise/llm";
 
 const llmSchema = z.object({
@@ -11,23 +13,33 @@ const llmSchema = z.object({
   CODEWARDEN_LLM_MODEL: z.string().min(1).max(200).default("gpt-4o-mini"),
   CODEWARDEN_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(20_000),
   CODEWARDEN_LLM_DAILY_BUDGET: z.coerce.number().int().min(0).max(1_000_000).default(200),
+  CODEWARDEN_LLM_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(60),
+  CODEWARDEN_LLM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  CODEWARDEN_LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  CODEWARDEN_LLM_RESPONSE_FORMAT: z.enum(["json_object", "json_schema"]).default("json_object"),
 });
 
-const schema = llmSchema.extend({
-  DATABASE_URL: z
-    .string({ error: "required: the Postgres connection URL the Bun worker stores issues in" })
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL"),
-  REDIS_URL: z
-    .string({ error: "required: the Redis URL of the BullMQ error queue (redis:// or rediss://)" })
-    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL"),
-  CODEWARDEN_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits, _ . : - only (max 64)")
-    .default(DEFAULT_QUEUE_PREFIX),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
-  WORKER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+const schema = llmSchema
+  .extend(storageSchema.shape)
+  .extend(scrubSchema.shape)
+  .extend({
+    DATABASE_URL: z
+      .string({ error: "required: the Postgres connection URL the Bun worker stores issues in" })
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL"),
+    REDIS_URL: z
+      .string({ error: "required: the Redis URL of the BullMQ error queue (redis:// or rediss://)" })
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL"),
+    CODEWARDEN_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits, _ . : - only (max 64)")
+      .default(DEFAULT_QUEUE_PREFIX),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+    WORKER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+    WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  });
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -35,9 +47,35 @@ export interface WorkerConfig {
   queuePrefix: string;
   concurrency: number;
   shutdownTimeoutMs: number;
+  /**
+   * BullMQ job lock (renewed every half of it while a job runs): a worker that dies holding a job
+   * loses it after this long, and the stalled check hands the job to another worker.
+   */
+  lockDurationMs: number;
+  /** How often each worker looks for jobs whose lock expired (stalled) and puts them back in the queue. */
+  stalledIntervalMs: number;
+  /**
+   * Times a job may stall (its worker died) and be put back before it fails for good. Storage is
+   * idempotent, so a re-run costs only time: higher than BullMQ's default of 1.
+   */
+  maxStalledCount: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** LLM summaries when CODEWARDEN_LLM_BASE_URL is set; otherwise heuristic summaries only. */
   llm: LlmConfig | null;
+  /** Bounded event storage (per-issue hourly cap, retention, retry window). */
+  storage: StorageConfig;
+  /** PII scrubbing rules. */
+  scrub: ScrubConfig;
+}
+
+/** Only the scrubbing settings (for the all-in-one launcher). */
+export function loadScrubConfig(env: Record<string, string | undefined>): ScrubConfig {
+  return scrubFrom(parseEnv(scrubSchema, env, "worker"));
+}
+
+/** Only the storage settings (for the all-in-one launcher). */
+export function loadStorageConfig(env: Record<string, string | undefined>): StorageConfig {
+  return storageFrom(parseEnv(storageSchema, env, "worker"));
 }
 
 function llmFrom(c: z.infer<typeof llmSchema>): LlmConfig | null {
@@ -48,6 +86,10 @@ function llmFrom(c: z.infer<typeof llmSchema>): LlmConfig | null {
     model: c.CODEWARDEN_LLM_MODEL,
     timeoutMs: c.CODEWARDEN_LLM_TIMEOUT_MS,
     dailyBudgetPerProject: c.CODEWARDEN_LLM_DAILY_BUDGET,
+    ratePerMinute: c.CODEWARDEN_LLM_RATE_LIMIT,
+    concurrency: c.CODEWARDEN_LLM_CONCURRENCY,
+    attempts: c.CODEWARDEN_LLM_MAX_ATTEMPTS,
+    responseFormat: c.CODEWARDEN_LLM_RESPONSE_FORMAT,
   };
 }
 
@@ -65,7 +107,12 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     queuePrefix: c.CODEWARDEN_QUEUE_PREFIX,
     concurrency: c.WORKER_CONCURRENCY,
     shutdownTimeoutMs: c.WORKER_SHUTDOWN_TIMEOUT_MS,
+    lockDurationMs: c.WORKER_LOCK_DURATION_MS,
+    stalledIntervalMs: c.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: c.WORKER_MAX_STALLED_COUNT,
     logLevel: c.LOG_LEVEL,
     llm: llmFrom(c),
+    storage: storageFrom(c),
+    scrub: scrubFrom(c),
   };
 }

@@ -140,7 +140,85 @@ describe("computeFingerprint", () => {
   });
 });
 
+describe("computeFingerprint: frames without a usable name, and reported stacks", () => {
+  const anon = (caller: string, message: string) =>
+    fp(
+      "TypeError",
+      message,
+      `TypeError: x\n    at /app/dist/jobs/sync.js:31:41\n    at Array.forEach (<anonymous>)\n    at ${caller} (/app/dist/jobs/sync.js:28:12)`,
+    );
+
+  it("adds the nearest named in-app frame below an anonymous one", () => {
+    expect(anon("syncAccounts", "a")).toBe(anon("syncAccounts", "b"));
+    expect(anon("syncInvoices", "a")).not.toBe(anon("syncAccounts", "a"));
+  });
+
+  it("adds the masked message, quoted identifiers kept, when no frame has a usable name", () => {
+    const bundle = (name: string, hash: string, message: string) =>
+      fp(
+        "TypeError",
+        message,
+        `TypeError: x\n    at ${name} (https://shop.example/assets/index-${hash}.js:1:2)`,
+        "webjs",
+      );
+    const a = bundle("ve", "BxG7kD2a", "Cannot read properties of undefined (reading 'toFixed')");
+    expect(bundle("Xp", "Q9xLm3Tz", "Cannot read properties of undefined (reading 'toFixed')")).toBe(a);
+    expect(bundle("ve", "BxG7kD2a", "Cannot read properties of undefined (reading 'price')")).not.toBe(a);
+  });
+
+  it("adds the masked message when the stack was taken where the error was reported (Go RecordError)", () => {
+    const recorded = (message: string, line: number) =>
+      fp(
+        "*fmt.wrapError",
+        message,
+        `goroutine 9 [running]:\ngo.opentelemetry.io/otel/sdk/trace.recordStackTrace()\n\t/go/pkg/mod/go.opentelemetry.io/otel/sdk@v1.31.0/trace/span.go:570 +0x4e\nmain.getOrder(0xc0001a6180)\n\t/app/main.go:${line} +0x31e\n`,
+        "go",
+      );
+    expect(recorded("get order 8812: sql: no rows in result set", 52)).toBe(
+      recorded("get order 77: sql: no rows in result set", 55),
+    );
+    expect(recorded("decode request: unexpected EOF", 52)).not.toBe(
+      recorded("get order 77: sql: no rows in result set", 52),
+    );
+  });
+
+  it("identifies frames by module when there is one: .NET with and without PDBs group together", () => {
+    const dotnet = (location: string) =>
+      fp(
+        "System.NullReferenceException",
+        "x",
+        `System.NullReferenceException: x\n   at Acme.Orders.OrderService.ShipAsync(Int32 id)${location}`,
+        "dotnet",
+      );
+    expect(dotnet("")).toBe(dotnet(" in /src/Acme/OrderService.cs:line 57"));
+    expect(dotnet(" in C:\\agent\\_work\\3\\s\\OrderService.cs:line 61")).toBe(dotnet(""));
+  });
+
+  it("keeps JavaScript receivers that name app classes, drops generic and mangled ones", () => {
+    const js = (fn: string, file = "/app/dist/db/repositories.js") =>
+      fp("TypeError", "x", `TypeError: x\n    at ${fn} (${file}:4:2)`);
+    expect(js("OrderRepository.findById")).not.toBe(js("InvoiceRepository.findById"));
+    expect(js("Object.findById")).toBe(js("findById"));
+    const url = "https://shop.example/static/js/main.3f9a1c2b.js";
+    expect(js("t.handleSubmit", url)).toBe(js("n.handleSubmit", url.replace("3f9a1c2b", "77aa00ff")));
+  });
+
+  it("tells monorepo packages apart, but not deploy roots", () => {
+    const pkg = (root: string, name: string) =>
+      fp("TypeError", "x", `TypeError: x\n    at handler (${root}/packages/${name}/dist/index.js:4:2)`);
+    expect(pkg("/var/task", "orders")).toBe(pkg("/app", "orders"));
+    expect(pkg("/var/task", "orders")).not.toBe(pkg("/var/task", "users"));
+  });
+});
+
 describe("maskMessage", () => {
+  it("keeps quoted identifiers only when asked", () => {
+    expect(maskMessage("reading 'toFixed' of 'a b'", { keepIdentifiers: true })).toBe(
+      "reading 'toFixed' of <str>",
+    );
+    expect(maskMessage("reading 'toFixed'")).toBe("reading <str>");
+  });
+
   it("masks numbers, uuids, hex ids, quoted strings, emails, urls and paths", () => {
     expect(
       maskMessage(
@@ -184,6 +262,9 @@ describe("normaliseFile", () => {
     ["/usr/lib/python3.12/site-packages/requests/api.py", "requests/api.py"],
     ["/root/go/pkg/mod/github.com/go-chi/chi/v5@v5.0.12/mux.go", "github.com/go-chi/chi/v5/mux.go"],
     ["C:\\build\\agent\\work\\OrdersController.cs", "work/OrdersController.cs"],
+    ["/srv/app/releases/20261101T1200/billing/plans.py", "billing/plans.py"],
+    ["/var/www/app/current/billing/plans.py", "billing/plans.py"],
+    ["/var/www/html/index.php", "index.php"],
     ["https://example.com/assets/main.3f2a9c1b.js?v=2#x", "assets/main.js"],
     ["/srv/www/static/js/vendor-Q9xLm3Tz.mjs", "js/vendor.mjs"],
     ["/srv/www/static/js/user-profile.js", "js/user-profile.js"],

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import type { StackFrame } from "@codewarden/drizzle";
 import {
+  frameGroupingKey,
+  groupingFunction,
+  isStackCaptureFrame,
   normaliseFile,
-  normaliseFunction,
-  normaliseModule,
   qualifiedName,
   topFrame,
 } from "./normalise-frame";
@@ -32,11 +33,16 @@ function sha256(parts: readonly string[]): string {
   return h.digest("hex");
 }
 
+/** Quoted code identifiers, as engines print them (`(reading 'toFixed')`, `'NoneType'`). */
+const QUOTED_IDENTIFIER = /^(['"`‘“])[A-Za-z_$][\w$]{0,63}(['"`’”])$/;
+
 /**
  * Replaces the variable parts of a message so that the same error with different data
  * groups together: URLs, emails, UUIDs, quoted strings, paths, hex ids and numbers.
+ * With `keepIdentifiers`, quoted strings that look like code identifiers are kept: the
+ * engine's own messages quote property and type names there, which tell bugs apart.
  */
-export function maskMessage(message: string): string {
+export function maskMessage(message: string, options: { keepIdentifiers?: boolean } = {}): string {
   return message
     .slice(0, 4 * MAX_MASKED_MESSAGE_CHARS)
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, "<url>")
@@ -44,7 +50,7 @@ export function maskMessage(message: string): string {
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
     .replace(
       /"(?:[^"\\\n]|\\.){0,512}"|'(?:[^'\\\n]|\\.){0,512}'|`[^`\n]{0,512}`|‘[^’\n]{0,512}’|“[^”\n]{0,512}”/g,
-      "<str>",
+      (quoted) => (options.keepIdentifiers && QUOTED_IDENTIFIER.test(quoted) ? quoted : "<str>"),
     )
     .replace(/(?:[A-Za-z]:)?(?:\/|\\)[\w.\-~@]+(?:[/\\][\w.\-~@]*)+/g, "<path>")
     .replace(/\b0x[0-9a-f]+\b/gi, "<hex>")
@@ -62,33 +68,50 @@ function countDigits(s: string): number {
   return n;
 }
 
-function frameKey(f: StackFrame): string[] {
-  return [normaliseFunction(f.function) ?? "", normaliseModule(f.module) ?? "", normaliseFile(f.file) ?? ""];
-}
+/** In-app frames below an unnamed top frame that are searched for a named one. */
+const NAMED_FRAME_LOOKAHEAD = 5;
 
 /**
- * Fingerprint v1: SHA-256 (hex) of the version, the exception type and the top in-app frame
- * (function, module and file; no line, column, absolute prefix or bundle hash). Without an
- * in-app frame, the top frame plus the masked message; without a usable stack, the message
- * with its variable tokens masked. An application-supplied `codewarden.fingerprint` wins.
+ * Fingerprint v1: SHA-256 (hex) of the version, the exception type and the top in-app frame's
+ * grouping key (function and module, or file when there is no module; no line, column,
+ * absolute prefix, bundle hash or generated ordinal). Then:
+ * - when the top in-app frame has no usable name (anonymous callback, lambda, minified), the
+ *   nearest named in-app frame below it joins the key, or, without one, the masked message
+ *   (quoted identifiers kept);
+ * - when the stack was captured where the error was *reported* (Go's `RecordError` with
+ *   `WithStackTrace`, `debug.Stack()` outside a panic), the masked message joins the key;
+ * - without an in-app frame, the top frame plus the masked message;
+ * - without a usable stack, the type and the masked message.
+ * An application-supplied `codewarden.fingerprint` wins over all of this.
  */
 export function computeFingerprint(input: FingerprintInput): string {
   const custom = input.fingerprint?.trim();
   if (custom) return sha256(["custom", custom]);
   const type = input.exceptionType.trim() || "Error";
-  const top = topFrame(input.frames);
-  if (top?.inApp) return sha256([`v${FINGERPRINT_VERSION}`, "frame", type, ...frameKey(top)]);
+  const version = `v${FINGERPRINT_VERSION}`;
+  const frames = input.frames;
+  const topIndex = frames.findIndex((f) => f.inApp && (f.function || f.file || f.module));
+  const top = frames[topIndex];
+  if (top) {
+    const parts = [version, "frame", type, ...frameGroupingKey(top)];
+    if (groupingFunction(top) === "") {
+      const named = frames
+        .slice(topIndex + 1)
+        .filter((f) => f.inApp)
+        .slice(0, NAMED_FRAME_LOOKAHEAD)
+        .find((f) => groupingFunction(f) !== "");
+      if (named) parts.push("caller", ...frameGroupingKey(named));
+      else parts.push("message", maskMessage(input.message, { keepIdentifiers: true }));
+    }
+    if (frames.slice(0, topIndex).some(isStackCaptureFrame))
+      parts.push("reported", maskMessage(input.message));
+    return sha256(parts);
+  }
   // Only library/runtime frames (e.g. a socket error raised in node:net): the frame alone would
   // merge unrelated failures, so the masked message joins it.
-  if (top)
-    return sha256([
-      `v${FINGERPRINT_VERSION}`,
-      "lib-frame",
-      type,
-      ...frameKey(top),
-      maskMessage(input.message),
-    ]);
-  return sha256([`v${FINGERPRINT_VERSION}`, "message", type, maskMessage(input.message)]);
+  const lib = topFrame(frames);
+  if (lib) return sha256([version, "lib-frame", type, ...frameGroupingKey(lib), maskMessage(input.message)]);
+  return sha256([version, "message", type, maskMessage(input.message)]);
 }
 
 function capTitle(s: string): string {

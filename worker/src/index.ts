@@ -1,4 +1,10 @@
-export { loadLlmConfig, loadWorkerConfig, type WorkerConfig } from "./config";
+export {
+  loadLlmConfig,
+  loadScrubConfig,
+  loadStorageConfig,
+  loadWorkerConfig,
+  type WorkerConfig,
+} from "./config";
 export { type RunningWorker, startWorker, type WorkerDeps } from "./consumer";
 export {
   computeFingerprint,
@@ -15,15 +21,50 @@ export {
   prepareEvent,
   processBatch,
 } from "./process-batch";
-export { scrubAttributes, scrubText } from "./scrub";
-export { detectStackLanguage, languageFromSdk, MAX_FRAMES, parseStack, type StackFrame } from "./stack/index";
+export { type RetentionTimer, startRetention } from "./retention";
+export {
+  createScrubber,
+  defaultScrubber,
+  SCRUB_RULES,
+  type Scrubber,
+  type ScrubOptions,
+  type ScrubRule,
+  scrubAttributes,
+  scrubText,
+} from "./scrub";
+export { type ScrubConfig, scrubberFrom } from "./scrub-config";
+export {
+  detectStackLanguage,
+  type InAppOptions,
+  languageFromSdk,
+  MAX_FRAMES,
+  MAX_IN_APP_PATTERN_CHARS,
+  MAX_IN_APP_PATTERNS,
+  parseStack,
+  type StackFrame,
+} from "./stack/index";
+export type { StorageConfig } from "./storage-config";
 export { type HeuristicInput, heuristicSummary, type SummaryText } from "./summarise/heuristic";
 export {
-  buildPrompt,
-  createLlmSummariser,
+  createInProcessSummaries,
+  createInProcessSummaryQueue,
+  type InProcessSummaryQueue,
+} from "./summarise/in-process-queue";
+export {
+  createLlmClient,
+  LlmCallError,
+  type LlmClient,
   type LlmConfig,
-  type LlmSummaryInput,
-  parseReply,
   type Summariser,
 } from "./summarise/llm";
-export { type IssueToSummarise, MAX_LLM_CALLS_PER_JOB, summariseIssues } from "./summarise/summarise-issues";
+export { buildPrompt, promptDigest } from "./summarise/prompt";
+export {
+  createBullmqSummaryQueue,
+  type RunningBullmqSummaries,
+  type RunningSummaryWorker,
+  startBullmqSummaries,
+  startSummaryWorker,
+} from "./summarise/queue";
+export { type LlmSummary, parseReply } from "./summarise/reply";
+export { type IssueToSummarise, summariseIssues } from "./summarise/summarise-issues";
+export { runSummaryJob, type SummaryJobOutcome } from "./summarise/summary-job";

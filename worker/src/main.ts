@@ -1,23 +1,45 @@
 /**
  * The Bun worker process: `bun worker/src/main.ts`. Parses config, connects, migrates,
- * consumes the error queue, and shuts down cleanly on SIGTERM/SIGINT within a deadline.
+ * consumes the error queue (and, with an LLM configured, the summaries queue), and shuts down
+ * cleanly on SIGTERM/SIGINT within a deadline.
  */
 import { connectPostgres, migrate } from "@codewarden/drizzle";
 import pino from "pino";
 import { loadWorkerConfig } from "./config";
 import { startWorker } from "./consumer";
-import { createLlmSummariser } from "./summarise/llm";
+import { startRetention } from "./retention";
+import { scrubberFrom } from "./scrub-config";
+import { startBullmqSummaries } from "./summarise/queue";
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
   const logger = pino({ level: config.logLevel, base: { service: "worker", pid: process.pid } });
 
-  const handle = connectPostgres(config.databaseUrl, { max: config.concurrency + 1 });
+  const handle = connectPostgres(config.databaseUrl, {
+    max: config.concurrency + (config.llm?.concurrency ?? 0) + 1,
+  });
   await migrate(handle);
-  const summariser = config.llm
-    ? createLlmSummariser(config.llm, { logger: logger.child({ component: "llm" }) })
+  // LLM summaries run on their own rate-limited queue; processBatch only enqueues them.
+  const summaries = config.llm
+    ? await startBullmqSummaries(
+        config.llm,
+        {
+          redisUrl: config.redisUrl,
+          prefix: config.queuePrefix,
+          // Calls in flight get a third of the shutdown deadline; unfinished jobs are retried elsewhere.
+          closeTimeoutMs: Math.floor(config.shutdownTimeoutMs / 3),
+        },
+        { db: handle.db, logger },
+      )
     : null;
-  const worker = await startWorker(config, { db: handle.db, logger, summariser });
+  const worker = await startWorker(config, {
+    db: handle.db,
+    logger,
+    summariser: summaries?.queue ?? null,
+    eventsPerIssueHour: config.storage.eventsPerIssueHour,
+    scrubber: scrubberFrom(config.scrub),
+  });
+  const retention = startRetention(handle.db, config.storage, logger.child({ component: "retention" }));
   logger.info(
     {
       queuePrefix: config.queuePrefix,
@@ -39,10 +61,17 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     let code = 0;
     try {
+      await retention.stop();
       await worker.close();
     } catch (err) {
       code = 1;
       logger.error({ err }, "error while closing the queue consumer");
+    }
+    try {
+      await summaries?.close();
+    } catch (err) {
+      code = 1;
+      logger.error({ err }, "error while closing the summaries queue");
     }
     try {
       await handle.close();

@@ -1,9 +1,10 @@
-import { type ErrorEvent, errorBatchJobSchema } from "@codewarden/common";
-import { type Db, type StoreErrorEvent, storeErrorEvents } from "@codewarden/drizzle";
+import { createHash } from "node:crypto";
+import { ATTR, type ErrorEvent, errorBatchJobSchema } from "@codewarden/common";
+import { type Db, getInAppRules, type StoreErrorEvent, storeErrorEvents } from "@codewarden/drizzle";
 import type pino from "pino";
 import { computeFingerprint, culprit, FINGERPRINT_VERSION, issueTitle } from "./fingerprint";
-import { scrubAttributes, scrubText } from "./scrub";
-import { parseStack } from "./stack/index";
+import { defaultScrubber, type Scrubber } from "./scrub";
+import { type InAppOptions, parseStack } from "./stack/index";
 import { storableEvent } from "./storable";
 import type { Summariser } from "./summarise/llm";
 import { type IssueToSummarise, summariseIssues } from "./summarise/summarise-issues";
@@ -18,7 +19,14 @@ export class InvalidJobError extends Error {
 
 export interface ProcessBatchDeps {
   logger: pino.Logger;
-  /** LLM summariser for new and regressed issues; without it, issues keep heuristic summaries. */
+  /** Full event bodies kept per issue and hour (bounded storage); default 100. */
+  eventsPerIssueHour?: number;
+  /** PII scrubbing rules (CODEWARDEN_SCRUB_*); default: every built-in rule. */
+  scrubber?: Scrubber;
+  /**
+   * Where LLM summary jobs of new and regressed issues go (the summaries queue; the model is
+   * never called inline). Without it, issues keep their heuristic summaries.
+   */
   summariser?: Summariser | null;
 }
 
@@ -51,17 +59,30 @@ function describeIssues(error: { issues: Array<{ path: PropertyKey[]; message: s
     .slice(0, 1000);
 }
 
+/**
+ * A digest of the affected user's id (`user.id`, else `enduser.id`) for counting distinct users
+ * per issue; the id itself (often an email) is never stored by this path.
+ */
+export function userDigestOf(attributes: Readonly<Record<string, string | number | boolean>>): string | null {
+  const id = attributes[ATTR.userId] ?? attributes[ATTR.enduserId];
+  if (id === undefined || id === "") return null;
+  return createHash("sha256").update(String(id)).digest("hex").slice(0, 32);
+}
+
 /** Scrubbed, parsed and fingerprinted form of one error event, ready to store. */
 export function prepareEvent(
   raw: ErrorEvent,
   receivedAt: Date,
+  scrubber: Scrubber = defaultScrubber,
+  inApp?: InAppOptions,
 ): StoreErrorEvent & { language: string | null } {
+  const scrubText = scrubber.text;
   const e = storableEvent(raw);
   const exceptionType = scrubText(e.exceptionType);
   const message = scrubText(e.message);
   const stacktrace = e.stacktrace === null ? null : scrubText(e.stacktrace);
   const language = e.resource.sdkLanguage;
-  const frames = parseStack(stacktrace, language);
+  const frames = parseStack(stacktrace, language, inApp);
   let timestamp = new Date(e.timestamp);
   if (Number.isNaN(timestamp.getTime()) || timestamp.getTime() > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) {
     timestamp = receivedAt;
@@ -83,9 +104,10 @@ export function prepareEvent(
     environment: e.resource.environment,
     stacktrace,
     frames,
-    attributes: scrubAttributes(e.attributes),
+    attributes: scrubber.attributes(e.attributes),
     resource: { ...e.resource },
     span: e.span ? { ...e.span, name: scrubText(e.span.name) } : null,
+    userDigest: userDigestOf(e.attributes),
     language,
   };
 }
@@ -105,34 +127,67 @@ export async function processBatch(
   const { projectId, errors } = parsed.data;
   const receivedAt = new Date(parsed.data.receivedAt);
 
-  const prepared = errors.map((e) => prepareEvent(e, receivedAt));
-  const result = await storeErrorEvents(db, {
-    projectId,
-    events: prepared.map(({ language: _language, ...event }) => event),
-  }).catch((err: unknown) => {
+  // The project's in-app overrides (a primary-key read; empty for most projects).
+  const rules = await getInAppRules(db, projectId);
+  const inApp =
+    rules.include.length + rules.exclude.length > 0
+      ? { inAppInclude: rules.include, inAppExclude: rules.exclude }
+      : undefined;
+  const prepared = errors.map((e) => prepareEvent(e, receivedAt, deps.scrubber, inApp));
+  const result = await storeErrorEvents(
+    db,
+    {
+      projectId,
+      events: prepared.map(({ language: _language, ...event }) => event),
+    },
+    { eventsPerIssueHour: deps.eventsPerIssueHour },
+  ).catch((err: unknown) => {
     // A project deleted after the collector accepted the batch: retrying cannot help.
     if (sqlStateOf(err) === FOREIGN_KEY_VIOLATION)
       throw new InvalidJobError(`project ${projectId} does not exist`);
     throw err;
   });
 
-  const byFingerprint = new Map<string, (typeof prepared)[number]>();
-  for (const e of prepared) if (!byFingerprint.has(e.fingerprint)) byFingerprint.set(e.fingerprint, e);
+  // One summary per issue and occasion, never per event: a new issue is described by its first
+  // event here, a regression by the latest one (the release that brought it back).
+  const first = new Map<string, (typeof prepared)[number]>();
+  const latest = new Map<string, (typeof prepared)[number]>();
+  for (const e of prepared) {
+    if (!first.has(e.fingerprint)) first.set(e.fingerprint, e);
+    const l = latest.get(e.fingerprint);
+    if (!l || e.timestamp.getTime() >= l.timestamp.getTime()) latest.set(e.fingerprint, e);
+  }
   const targets: IssueToSummarise[] = [];
-  for (const [list, reason] of [
-    [result.newIssues, "new"],
-    [result.regressedIssues, "regressed"],
+  for (const [list, reason, events] of [
+    [result.newIssues, "new", first],
+    [result.regressedIssues, "regressed", latest],
   ] as const) {
     for (const issue of list) {
-      const event = byFingerprint.get(issue.fingerprint);
-      if (event) targets.push({ id: issue.id, reason, event });
+      const e = events.get(issue.fingerprint);
+      if (!e) continue;
+      const route = e.attributes[ATTR.httpRoute];
+      targets.push({
+        id: issue.id,
+        reason,
+        event: {
+          eventKey: e.eventKey,
+          exceptionType: e.exceptionType,
+          message: e.message,
+          frames: e.frames,
+          language: e.language,
+          serviceName: e.serviceName,
+          serviceVersion: e.serviceVersion,
+          spanName: e.span?.name ?? null,
+          route: typeof route === "string" ? route : null,
+        },
+      });
     }
   }
   // The events are committed: a failure here must not fail (and retry) the job, which would
   // then find only duplicates. The issue keeps whatever summary it has.
   const summaries = await summariseIssues(db, projectId, targets, deps).catch((err: unknown) => {
-    deps.logger.error({ err, projectId }, "writing issue summaries failed");
-    return { heuristic: 0, llm: 0 };
+    deps.logger.error({ err, projectId }, "scheduling issue summaries failed");
+    return { heuristic: 0, enqueued: 0 };
   });
 
   deps.logger.debug(
@@ -143,7 +198,7 @@ export async function processBatch(
       duplicates: result.duplicates,
       newIssues: result.newIssues.length,
       regressed: result.regressedIssues.length,
-      llmSummaries: summaries.llm,
+      summaryJobs: summaries.enqueued,
     },
     "error batch stored",
   );

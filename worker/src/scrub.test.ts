@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { scrubAttributes, scrubText } from "./scrub";
+import { loadScrubConfig } from "./config";
+import { createScrubber, SCRUB_RULES, scrubAttributes, scrubText } from "./scrub";
+import { scrubberFrom } from "./scrub-config";
 
 describe("scrubText", () => {
   it.each([
@@ -47,5 +49,46 @@ describe("scrubAttributes", () => {
       "http.response.status_code": 500,
       "exception.escaped": true,
     });
+  });
+});
+
+describe("createScrubber (CODEWARDEN_SCRUB_*)", () => {
+  it("applies only the chosen built-in rules, extra key fragments and extra patterns", () => {
+    const s = createScrubber({
+      rules: ["email"],
+      extraKeys: ["ssn"],
+      extraPatterns: [/order-\d+/],
+    });
+    expect(s.text("jane@example.com from 10.1.2.3 paid order-123 twice (order-9)")).toBe(
+      "[email] from 10.1.2.3 paid [redacted] twice ([redacted])",
+    );
+    expect(s.attributes({ "user.ssn": "123-45-6789", password: "hunter2", note: "a@b.io" })).toEqual({
+      "user.ssn": "[redacted]",
+      password: "[redacted]",
+      note: "[email]",
+    });
+    expect(createScrubber({ rules: [] }).text("jane@example.com")).toBe("jane@example.com");
+  });
+});
+
+describe("loadScrubConfig", () => {
+  it("defaults to every rule and validates the variables, naming them", () => {
+    expect(loadScrubConfig({})).toEqual({ rules: [...SCRUB_RULES], extraKeys: [], extraPatterns: [] });
+    expect(loadScrubConfig({ CODEWARDEN_SCRUB_RULES: "none" }).rules).toEqual([]);
+    const c = loadScrubConfig({
+      CODEWARDEN_SCRUB_RULES: "email, ip",
+      CODEWARDEN_SCRUB_KEYS: "ssn,tax_id",
+      CODEWARDEN_SCRUB_PATTERNS: '["order-\\\\d+"]',
+    });
+    expect(c.rules).toEqual(["email", "ip"]);
+    expect(c.extraKeys).toEqual(["ssn", "tax_id"]);
+    expect(scrubberFrom(c).text("order-42 for 10.0.0.1")).toBe("[redacted] for [ip]");
+    expect(() => loadScrubConfig({ CODEWARDEN_SCRUB_RULES: "email,phone" })).toThrow(
+      /CODEWARDEN_SCRUB_RULES.*phone/,
+    );
+    expect(() => loadScrubConfig({ CODEWARDEN_SCRUB_PATTERNS: "order-\\d+" })).toThrow(
+      /CODEWARDEN_SCRUB_PATTERNS/,
+    );
+    expect(() => loadScrubConfig({ CODEWARDEN_SCRUB_PATTERNS: '["("]' })).toThrow(/invalid pattern/);
   });
 });

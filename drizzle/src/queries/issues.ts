@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
-import { type IssueStatus, issues, summaries } from "../schema/issues";
+import { type IssueStatus, issues, type Resolution, summaries } from "../schema/issues";
 import { projects } from "../schema/projects";
 import { recordAudit } from "./audit";
 import { type Scope, scopeCondition } from "./projects";
@@ -16,9 +16,13 @@ export type SettableIssueStatus = (typeof SETTABLE_ISSUE_STATUSES)[number];
 
 export interface SummaryRow {
   source: "llm" | "heuristic";
+  /** Short title (LLM summaries only). */
+  title: string | null;
   text: string;
   likelyCause: string | null;
   suggestedFix: string | null;
+  /** The model's confidence in the likely cause, 0..1 (LLM summaries only). */
+  confidence: number | null;
 }
 
 export interface IssueRow {
@@ -34,7 +38,16 @@ export interface IssueRow {
   lastSeen: Date;
   services: string[];
   environments: string[];
+  /** Distinct affected users (`user.id` / `enduser.id`). */
+  userCount: number;
+  firstRelease: string | null;
+  lastRelease: string | null;
   resolvedAt: Date | null;
+  /** For resolved issues: `now`, or `next_release` (events of `resolvedInRelease` do not reopen it). */
+  resolution: Resolution | null;
+  resolvedInRelease: string | null;
+  /** For ignored issues: it becomes unresolved when `eventCount` reaches this. */
+  ignoreUntilCount: number | null;
   summary: SummaryRow | null;
 }
 
@@ -107,11 +120,19 @@ const issueColumns = {
   lastSeen: issues.lastSeen,
   services: issues.services,
   environments: issues.environments,
+  userCount: issues.userCount,
+  firstRelease: issues.firstRelease,
+  lastRelease: issues.lastRelease,
   resolvedAt: issues.resolvedAt,
+  resolution: issues.resolution,
+  resolvedInRelease: issues.resolvedInRelease,
+  ignoreUntilCount: issues.ignoreUntilCount,
   summarySource: summaries.source,
+  summaryTitle: summaries.title,
   summaryText: summaries.text,
   summaryLikelyCause: summaries.likelyCause,
   summarySuggestedFix: summaries.suggestedFix,
+  summaryConfidence: summaries.confidence,
 };
 
 /** A row selected with `issueColumns` (summary columns are null when there is no summary yet). */
@@ -128,11 +149,19 @@ interface IssueSelect {
   lastSeen: Date;
   services: string[] | null;
   environments: string[] | null;
+  userCount: number;
+  firstRelease: string | null;
+  lastRelease: string | null;
   resolvedAt: Date | null;
+  resolution: Resolution | null;
+  resolvedInRelease: string | null;
+  ignoreUntilCount: number | null;
   summarySource: "llm" | "heuristic" | null;
+  summaryTitle: string | null;
   summaryText: string | null;
   summaryLikelyCause: string | null;
   summarySuggestedFix: string | null;
+  summaryConfidence: number | null;
 }
 
 function toIssueRow(r: IssueSelect): IssueRow {
@@ -149,14 +178,22 @@ function toIssueRow(r: IssueSelect): IssueRow {
     lastSeen: r.lastSeen,
     services: r.services ?? [],
     environments: r.environments ?? [],
+    userCount: Number(r.userCount),
+    firstRelease: r.firstRelease,
+    lastRelease: r.lastRelease,
     resolvedAt: r.resolvedAt,
+    resolution: r.resolution,
+    resolvedInRelease: r.resolvedInRelease,
+    ignoreUntilCount: r.ignoreUntilCount === null ? null : Number(r.ignoreUntilCount),
     summary:
       r.summarySource && r.summaryText !== null
         ? {
             source: r.summarySource,
+            title: r.summaryTitle,
             text: r.summaryText,
             likelyCause: r.summaryLikelyCause,
             suggestedFix: r.summarySuggestedFix,
+            confidence: r.summaryConfidence,
           }
         : null,
   };
@@ -248,14 +285,32 @@ export interface UpdateIssueStatusParams {
   issueId: string;
   scope: Scope;
   status: SettableIssueStatus;
+  /**
+   * With status `resolved`: `now` (default; any later event reopens it) or `next_release`
+   * (events from the issue's current last release do not).
+   */
+  resolution?: Resolution;
+  /** With status `ignored`: it comes back (unresolved) after this many more events. */
+  ignoreMoreEvents?: number | null;
   actor: IssueActor;
   /** Client address, for the audit log. */
   ip: string | null;
 }
 
+/** "Resolve in next release" asked for an issue none of whose events named a release. */
+export class NoReleaseError extends Error {
+  constructor() {
+    super(
+      "this issue has no release (service.version) to resolve in the next one of; resolve it now instead",
+    );
+    this.name = "NoReleaseError";
+  }
+}
+
 /**
  * Sets an issue's status and appends an `issue.status_changed` audit row, in one transaction.
  * Returns the updated issue, or null when it is unknown or out of scope (nothing is written).
+ * Throws NoReleaseError for `next_release` on an issue without a release.
  */
 export async function updateIssueStatus(
   db: Db,
@@ -263,18 +318,33 @@ export async function updateIssueStatus(
 ): Promise<IssueDetailRow | null> {
   return db.transaction(async (tx) => {
     const [current] = await tx
-      .select({ id: issues.id, status: issues.status, orgId: projects.orgId, projectId: issues.projectId })
+      .select({
+        id: issues.id,
+        status: issues.status,
+        orgId: projects.orgId,
+        projectId: issues.projectId,
+        eventCount: issues.eventCount,
+        lastRelease: issues.lastRelease,
+      })
       .from(issues)
       .innerJoin(projects, eq(projects.id, issues.projectId))
       .where(and(eq(issues.id, params.issueId), scopeCondition(tx, params.scope)))
       .for("update", { of: issues });
     if (!current) return null;
 
+    const resolving = params.status === "resolved";
+    const resolution: Resolution | null = resolving ? (params.resolution ?? "now") : null;
+    if (resolution === "next_release" && current.lastRelease === null) throw new NoReleaseError();
+    const ignoreMore = params.status === "ignored" ? (params.ignoreMoreEvents ?? null) : null;
+    const ignoreUntilCount = ignoreMore === null ? null : Number(current.eventCount) + ignoreMore;
     await tx
       .update(issues)
       .set({
         status: params.status,
-        resolvedAt: params.status === "resolved" ? sql`now()` : null,
+        resolvedAt: resolving ? sql`now()` : null,
+        resolution,
+        resolvedInRelease: resolution === "next_release" ? current.lastRelease : null,
+        ignoreUntilCount,
       })
       .where(eq(issues.id, current.id));
 
@@ -291,6 +361,9 @@ export async function updateIssueStatus(
         projectId: current.projectId,
         from: current.status,
         to: params.status,
+        ...(resolution ? { resolution } : {}),
+        ...(resolution === "next_release" ? { release: current.lastRelease } : {}),
+        ...(ignoreUntilCount !== null ? { ignoreUntilCount } : {}),
         ...(actor.type === "api_token" ? { apiTokenId: actor.tokenId } : {}),
       },
     });

@@ -73,3 +73,27 @@ export async function findHomeProject(db: Db, params: { userId: string }): Promi
     .limit(1);
   return rows[0] ?? null;
 }
+
+/** A project's stack-frame overrides: patterns that are always / never its own code. */
+export interface InAppRules {
+  include: string[];
+  exclude: string[];
+}
+
+/** The in-app overrides of a project (empty lists when it has none or does not exist). */
+export async function getInAppRules(db: Db, projectId: string): Promise<InAppRules> {
+  const [row] = await db
+    .select({ include: projects.inAppInclude, exclude: projects.inAppExclude })
+    .from(projects)
+    .where(eq(projects.id, projectId))
+    .limit(1);
+  return { include: row?.include ?? [], exclude: row?.exclude ?? [] };
+}
+
+/** Replaces a project's in-app overrides (the caller validates the patterns and the scope). */
+export async function setInAppRules(db: Db, projectId: string, rules: InAppRules): Promise<void> {
+  await db
+    .update(projects)
+    .set({ inAppInclude: rules.include, inAppExclude: rules.exclude })
+    .where(eq(projects.id, projectId));
+}

@@ -1,6 +1,6 @@
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, count, eq, gte, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { issues, summaries } from "../schema/issues";
+import { llmSummaryCache, summaries } from "../schema/issues";
 
 export interface SummaryInput {
   source: "llm" | "heuristic";
@@ -9,10 +9,16 @@ export interface SummaryInput {
   suggestedFix: string | null;
   /** Model that wrote an LLM summary; null for heuristic ones. */
   model: string | null;
+  /** Short title written by the LLM (null/absent for heuristic summaries). */
+  title?: string | null;
+  /** The LLM's confidence in its likely cause, 0..1 (null/absent for heuristic summaries). */
+  confidence?: number | null;
 }
 
 export interface Summary extends SummaryInput {
   issueId: string;
+  title: string | null;
+  confidence: number | null;
   createdAt: Date;
 }
 
@@ -30,7 +36,9 @@ export async function upsertSummary(
   const values = {
     issueId,
     source: summary.source,
+    title: summary.title ?? null,
     text: summary.text,
+    confidence: summary.confidence ?? null,
     likelyCause: summary.likelyCause,
     suggestedFix: summary.suggestedFix,
     model: summary.model,
@@ -45,7 +53,9 @@ export async function upsertSummary(
           target: summaries.issueId,
           set: {
             source: values.source,
+            title: values.title,
             text: values.text,
+            confidence: values.confidence,
             likelyCause: values.likelyCause,
             suggestedFix: values.suggestedFix,
             model: values.model,
@@ -62,7 +72,9 @@ export async function getSummary(db: Db, issueId: string): Promise<Summary | nul
     .select({
       issueId: summaries.issueId,
       source: summaries.source,
+      title: summaries.title,
       text: summaries.text,
+      confidence: summaries.confidence,
       likelyCause: summaries.likelyCause,
       suggestedFix: summaries.suggestedFix,
       model: summaries.model,
@@ -74,21 +86,74 @@ export async function getSummary(db: Db, issueId: string): Promise<Summary | nul
   return rows[0] ?? null;
 }
 
-/** LLM summaries written for a project's issues since a time (the per-project daily budget). */
-export async function countLlmSummariesSince(
+/** An LLM answer remembered for a project by a digest of the model and the prompt. */
+export interface CachedLlmSummary {
+  model: string;
+  title: string | null;
+  text: string;
+  likelyCause: string | null;
+  suggestedFix: string | null;
+  confidence: number | null;
+}
+
+/** The cached LLM answer for a prompt digest, or null. */
+export async function getCachedLlmSummary(
+  db: Db,
+  params: { projectId: string; promptDigest: string },
+): Promise<CachedLlmSummary | null> {
+  const rows = await db
+    .select({
+      model: llmSummaryCache.model,
+      title: llmSummaryCache.title,
+      text: llmSummaryCache.text,
+      likelyCause: llmSummaryCache.likelyCause,
+      suggestedFix: llmSummaryCache.suggestedFix,
+      confidence: llmSummaryCache.confidence,
+    })
+    .from(llmSummaryCache)
+    .where(
+      and(
+        eq(llmSummaryCache.projectId, params.projectId),
+        eq(llmSummaryCache.promptDigest, params.promptDigest),
+      ),
+    )
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Remembers an LLM answer (the first answer for a digest wins). */
+export async function cacheLlmSummary(
+  db: Db,
+  params: { projectId: string; promptDigest: string } & CachedLlmSummary,
+): Promise<void> {
+  await db
+    .insert(llmSummaryCache)
+    .values({
+      projectId: params.projectId,
+      promptDigest: params.promptDigest,
+      model: params.model,
+      title: params.title,
+      text: params.text,
+      likelyCause: params.likelyCause,
+      suggestedFix: params.suggestedFix,
+      confidence: params.confidence,
+    })
+    .onConflictDoNothing({ target: [llmSummaryCache.projectId, llmSummaryCache.promptDigest] });
+}
+
+/**
+ * LLM answers a project received since a time: every answered call is cached, so this is
+ * the number of paid calls the per-project daily budget counts (cache hits are free).
+ */
+export async function countLlmAnswersSince(
   db: Db,
   params: { projectId: string; since: Date },
 ): Promise<number> {
   const rows = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(summaries)
-    .innerJoin(issues, eq(issues.id, summaries.issueId))
+    .select({ n: count() })
+    .from(llmSummaryCache)
     .where(
-      and(
-        eq(issues.projectId, params.projectId),
-        eq(summaries.source, "llm"),
-        gte(summaries.createdAt, params.since),
-      ),
+      and(eq(llmSummaryCache.projectId, params.projectId), gte(llmSummaryCache.createdAt, params.since)),
     );
   return Number(rows[0]?.n ?? 0);
 }

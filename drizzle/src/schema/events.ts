@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { issues } from "./issues";
 import { projects } from "./projects";
 
@@ -22,7 +22,10 @@ export const events = pgTable(
     issueId: uuid("issue_id")
       .notNull()
       .references(() => issues.id, { onDelete: "cascade" }),
-    /** Natural key from the collector: retries of the same OTLP data map to the same key. */
+    /**
+     * Natural key from the collector: retries of the same OTLP data map to the same key.
+     * Uniqueness is kept by event_keys (every counted event), not here (only stored bodies).
+     */
     eventKey: text("event_key").notNull(),
     source: text("source", { enum: ["span_event", "log", "span_status"] }).notNull(),
     timestamp: timestamp("timestamp", { withTimezone: true }).notNull(),
@@ -41,7 +44,27 @@ export const events = pgTable(
     span: jsonb("span").$type<{ name: string; kind: number; statusCode: number } | null>(),
   },
   (t) => [
-    unique("events_project_event_key_uq").on(t.projectId, t.eventKey),
     index("events_issue_timestamp_idx").on(t.issueId, t.timestamp, t.id),
+    // Retention deletes by receive time; rows arrive in that order, so a BRIN index is enough.
+    index("events_received_at_brin").using("brin", t.receivedAt),
+  ],
+);
+
+/**
+ * Natural keys of every counted event (stored body or not), remembered for a window so that
+ * OTLP retries count once even when the event's body was not kept (bounded storage).
+ */
+export const eventKeys = pgTable(
+  "event_keys",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    eventKey: text("event_key").notNull(),
+    seenAt: timestamp("seen_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.eventKey] }),
+    index("event_keys_seen_at_brin").using("brin", t.seenAt),
   ],
 );

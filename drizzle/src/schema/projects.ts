@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { organizations } from "./auth";
 
@@ -10,6 +11,9 @@ export const projects = pgTable(
       .references(() => organizations.id, { onDelete: "cascade" }),
     slug: text("slug").notNull(),
     name: text("name").notNull(),
+    /** Stack frame patterns that are always / never the project's own code (worker/src/stack). */
+    inAppInclude: text("in_app_include").array().notNull().default(sql`'{}'::text[]`),
+    inAppExclude: text("in_app_exclude").array().notNull().default(sql`'{}'::text[]`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [unique("projects_org_slug_uq").on(t.orgId, t.slug)],

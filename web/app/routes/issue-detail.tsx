@@ -4,7 +4,7 @@ import {
   type MetaFunction,
   redirect,
 } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "../components/csrf-input";
 import { KeyValueTable } from "../components/key-value-table";
 import { RelativeTime } from "../components/relative-time";
@@ -15,6 +15,7 @@ import { useShell } from "../components/use-shell";
 import { requireUser, requireUserForm } from "../services/auth.server";
 import { changeIssueStatus, loadIssueDetail } from "../services/dashboard.server";
 import { formatCount, formatUtc, truncate } from "../utils/format";
+import { IGNORE_COUNTS } from "../utils/issue-actions";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${truncate(data.issue.title, 80)} · CodeWarden` : "CodeWarden" },
@@ -25,33 +26,51 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return loadIssueDetail(context, user, params.id);
 }
 
-/** Resolve / ignore / reopen (POST with CSRF token; audit-logged). */
+/** Resolve (now or in the next release) / ignore (until N more events) / reopen (POST with CSRF token; audit-logged). */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { user, form } = await requireUserForm(request, context);
-  await changeIssueStatus(context, user, params.id, form.get("intent"));
+  const problem = await changeIssueStatus(
+    context,
+    user,
+    params.id,
+    form.get("intent"),
+    form.get("ignoreCount"),
+  );
+  if (problem) return { error: problem };
   throw redirect(`/issues/${params.id}`);
 }
 
-const ACTIONS: Record<string, Array<[intent: string, label: string]>> = {
-  unresolved: [
-    ["resolve", "Resolve"],
-    ["ignore", "Ignore"],
-  ],
-  regressed: [
-    ["resolve", "Resolve"],
-    ["ignore", "Ignore"],
-  ],
+type Action = [intent: string, label: string];
+const RESOLVE: Action = ["resolve", "Resolve"];
+const RESOLVE_NEXT: Action = ["resolveNextRelease", "Resolve in next release"];
+const IGNORE: Action = ["ignore", "Ignore"];
+const ACTIONS: Record<string, Action[]> = {
+  unresolved: [RESOLVE, RESOLVE_NEXT, IGNORE],
+  regressed: [RESOLVE, RESOLVE_NEXT, IGNORE],
   resolved: [["reopen", "Reopen"]],
-  ignored: [
-    ["reopen", "Stop ignoring"],
-    ["resolve", "Resolve"],
-  ],
+  ignored: [["reopen", "Stop ignoring"], RESOLVE],
 };
+
+function statusNote(issue: {
+  status: string;
+  resolution: string | null;
+  resolvedInRelease: string | null;
+  ignoreUntilCount: number | null;
+  eventCount: number;
+}): string | null {
+  if (issue.status === "resolved" && issue.resolution === "next_release")
+    return `Resolved in the release after ${issue.resolvedInRelease}: its events do not reopen it.`;
+  if (issue.status === "ignored" && issue.ignoreUntilCount !== null)
+    return `Ignored until ${formatCount(issue.ignoreUntilCount - issue.eventCount)} more events.`;
+  return null;
+}
 
 export default function IssueDetail() {
   const { issue, project, latestEvent: ev, recentEvents, now } = useLoaderData<typeof loader>();
   const { csrf } = useShell();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
+  const note = statusNote(issue);
   return (
     <article className="issue-page">
       <p className="crumbs">
@@ -67,21 +86,44 @@ export default function IssueDetail() {
         </div>
         <div className="issue-actions">
           <StatusBadge status={issue.status} />
-          {(ACTIONS[issue.status] ?? []).map(([intent, label]) => (
-            <Form method="post" key={intent}>
-              <CsrfInput token={csrf} />
-              <input type="hidden" name="intent" value={intent} />
-              <button
-                type="submit"
-                className={intent === "resolve" ? "button primary" : "button"}
-                disabled={busy}
-              >
-                {label}
-              </button>
-            </Form>
-          ))}
+          {(ACTIONS[issue.status] ?? [])
+            .filter(([intent]) => intent !== "resolveNextRelease" || issue.lastRelease !== null)
+            .map(([intent, label]) => (
+              <Form method="post" key={intent} className="issue-action">
+                <CsrfInput token={csrf} />
+                <input type="hidden" name="intent" value={intent} />
+                {intent === "ignore" ? (
+                  <select name="ignoreCount" aria-label="Ignore for how long" defaultValue="">
+                    <option value="">until changed</option>
+                    {IGNORE_COUNTS.map((n) => (
+                      <option key={n} value={n}>
+                        until {formatCount(n)} more events
+                      </option>
+                    ))}
+                  </select>
+                ) : null}
+                <button
+                  type="submit"
+                  className={intent === "resolve" ? "button primary" : "button"}
+                  disabled={busy}
+                  title={
+                    intent === "resolveNextRelease"
+                      ? `Events from ${issue.lastRelease} will not reopen it; a newer release will`
+                      : undefined
+                  }
+                >
+                  {label}
+                </button>
+              </Form>
+            ))}
         </div>
       </header>
+      {actionData?.error ? (
+        <p className="notice error" role="alert">
+          {actionData.error}
+        </p>
+      ) : null}
+      {note ? <p className="notice">{note}</p> : null}
 
       <dl className="facts card">
         <div>
@@ -107,6 +149,20 @@ export default function IssueDetail() {
         <div>
           <dt>Environments</dt>
           <dd>{issue.environments.length ? issue.environments.join(", ") : "—"}</dd>
+        </div>
+        <div>
+          <dt>Users</dt>
+          <dd>{formatCount(issue.userCount)}</dd>
+        </div>
+        <div>
+          <dt>Releases</dt>
+          <dd>
+            {issue.firstRelease === null
+              ? "—"
+              : issue.firstRelease === issue.lastRelease
+                ? issue.firstRelease
+                : `${issue.firstRelease} → ${issue.lastRelease}`}
+          </dd>
         </div>
       </dl>
 

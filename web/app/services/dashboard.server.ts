@@ -8,11 +8,14 @@ import {
   listIssues,
   listProjects,
   listUserOrganizations,
+  NoReleaseError,
+  type Resolution,
   type SettableIssueStatus,
   updateIssueStatus,
 } from "@codewarden/drizzle";
 import type { AppLoadContext } from "@remix-run/node";
 import { isUuid } from "../utils/ids";
+import { IGNORE_COUNTS } from "../utils/issue-actions";
 import type { SessionUser } from "./auth.server";
 import { csrfTokenFor } from "./csrf.server";
 import { issueListQuery, searchParamsOf } from "./pagination.server";
@@ -98,32 +101,53 @@ export async function loadIssueDetail(context: AppLoadContext, user: SessionUser
 
 /** What the buttons on an issue page do. */
 export const ISSUE_INTENTS = {
-  resolve: "resolved",
-  ignore: "ignored",
-  reopen: "unresolved",
-} as const satisfies Record<string, SettableIssueStatus>;
+  resolve: { status: "resolved" },
+  resolveNextRelease: { status: "resolved", resolution: "next_release" },
+  ignore: { status: "ignored" },
+  reopen: { status: "unresolved" },
+} as const satisfies Record<string, { status: SettableIssueStatus; resolution?: Resolution }>;
 export type IssueIntent = keyof typeof ISSUE_INTENTS;
 
 export function isIssueIntent(value: unknown): value is IssueIntent {
   return typeof value === "string" && Object.hasOwn(ISSUE_INTENTS, value);
 }
 
-/** Applies an issue action for the signed-in user (audit-logged with the user and client address). */
+/**
+ * Applies an issue action for the signed-in user (audit-logged with the user and client address).
+ * Returns a message for the page when the action could not be applied as asked.
+ */
 export async function changeIssueStatus(
   context: AppLoadContext,
   user: SessionUser,
   id: string | undefined,
   intent: unknown,
-): Promise<void> {
+  ignoreCount?: unknown,
+): Promise<string | null> {
   if (!isUuid(id)) throw notFoundPage();
   if (!isIssueIntent(intent)) throw badRequestPage();
-  const updated = await updateIssueStatus(context.db, {
-    issueId: id,
-    scope: { userId: user.userId },
-    status: ISSUE_INTENTS[intent],
-    actor: { type: "user", userId: user.userId },
-    ip: context.clientIp,
-  });
+  let ignoreMoreEvents: number | undefined;
+  if (intent === "ignore" && ignoreCount !== null && ignoreCount !== undefined && ignoreCount !== "") {
+    const n = Number(ignoreCount);
+    if (!(IGNORE_COUNTS as readonly number[]).includes(n)) throw badRequestPage();
+    ignoreMoreEvents = n;
+  }
+  const target: { status: SettableIssueStatus; resolution?: Resolution } = ISSUE_INTENTS[intent];
+  let updated: Awaited<ReturnType<typeof updateIssueStatus>>;
+  try {
+    updated = await updateIssueStatus(context.db, {
+      issueId: id,
+      scope: { userId: user.userId },
+      status: target.status,
+      resolution: target.resolution,
+      ignoreMoreEvents,
+      actor: { type: "user", userId: user.userId },
+      ip: context.clientIp,
+    });
+  } catch (err) {
+    if (err instanceof NoReleaseError) return err.message;
+    throw err;
+  }
   if (!updated) throw notFoundPage();
   context.logger.info({ issueId: id, status: updated.status, userId: user.userId }, "issue status changed");
+  return null;
 }

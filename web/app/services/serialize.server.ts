@@ -3,9 +3,13 @@ import type { EventRow, IssueRow, StackFrame, SummaryRow } from "@codewarden/dri
 /** JSON shapes of the public REST API (DESIGN.md); the dashboard loaders reuse them. */
 export interface SummaryJson {
   source: "llm" | "heuristic";
+  /** Short title (LLM summaries; null otherwise). */
+  title: string | null;
   text: string;
   likelyCause: string | null;
   suggestedFix: string | null;
+  /** The model's confidence in the likely cause, 0..1 (LLM summaries; null otherwise). */
+  confidence: number | null;
 }
 
 export interface IssueJson {
@@ -20,6 +24,15 @@ export interface IssueJson {
   lastSeen: string;
   services: string[];
   environments: string[];
+  /** Distinct affected users (`user.id` / `enduser.id`). */
+  userCount: number;
+  firstRelease: string | null;
+  lastRelease: string | null;
+  /** Resolved issues: `now` or `next_release` (events of `resolvedInRelease` do not reopen it). */
+  resolution: IssueRow["resolution"];
+  resolvedInRelease: string | null;
+  /** Ignored issues: they come back unresolved when `eventCount` reaches this. */
+  ignoreUntilCount: number | null;
   summary: SummaryJson | null;
 }
 
@@ -39,7 +52,14 @@ export interface EventJson {
 
 export function summaryJson(s: SummaryRow | null): SummaryJson | null {
   if (!s) return null;
-  return { source: s.source, text: s.text, likelyCause: s.likelyCause, suggestedFix: s.suggestedFix };
+  return {
+    source: s.source,
+    title: s.title,
+    text: s.text,
+    likelyCause: s.likelyCause,
+    suggestedFix: s.suggestedFix,
+    confidence: s.confidence,
+  };
 }
 
 export function issueJson(i: IssueRow): IssueJson {
@@ -55,6 +75,12 @@ export function issueJson(i: IssueRow): IssueJson {
     lastSeen: i.lastSeen.toISOString(),
     services: i.services,
     environments: i.environments,
+    userCount: i.userCount,
+    firstRelease: i.firstRelease,
+    lastRelease: i.lastRelease,
+    resolution: i.resolution,
+    resolvedInRelease: i.resolvedInRelease,
+    ignoreUntilCount: i.ignoreUntilCount,
     summary: summaryJson(i.summary),
   };
 }

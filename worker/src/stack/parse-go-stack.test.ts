@@ -58,3 +58,35 @@ main.main()
     ]);
   });
 });
+
+describe("parseStack: Go, where the stack was taken", () => {
+  it("starts a recovered panic's trace at panic(): the recovering middleware is not the failure", () => {
+    const stack = `goroutine 118 [running]:
+runtime/debug.Stack()
+	/usr/local/go/src/runtime/debug/stack.go:26 +0x5e
+github.com/acme/shop/internal/httpx.Recoverer.func1.1()
+	/src/internal/httpx/recover.go:24 +0x8d
+panic({0x9e5a40?, 0x11c0f30?})
+	/usr/local/go/src/runtime/panic.go:785 +0x132
+github.com/acme/shop/internal/orders.(*Store).Get(0x0)
+	/src/internal/orders/store.go:57 +0x2f
+`;
+    const f = parseStack(stack, "go");
+    expect(f.map((x) => [x.module, x.function, x.inApp])).toEqual([
+      [null, "panic", false],
+      ["github.com/acme/shop/internal/orders", "(*Store).Get", true],
+    ]);
+  });
+
+  it("tells the standard library and dependencies apart in -trimpath builds", () => {
+    const stack = `goroutine 7 [running]:
+shop/internal/imports.(*Importer).parseLine(0xc0000c6000)
+	shop/internal/imports/importer.go:88 +0x1a5
+github.com/go-chi/chi/v5.(*Mux).routeHTTP(0xc0001c2000)
+	github.com/go-chi/chi/v5@v5.1.0/mux.go:459 +0x2a3
+net/http.HandlerFunc.ServeHTTP(0xc000342a80?)
+	net/http/server.go:2220 +0x29
+`;
+    expect(parseStack(stack, "go").map((x) => x.inApp)).toEqual([true, false, false]);
+  });
+});

@@ -24,9 +24,20 @@ function callName(line: string): string | null {
   return /\s/.test(name) ? null : name;
 }
 
+/** The runtime's `panic(…)` (Go ≥ 1.17 prints the builtin) or `runtime.gopanic` (older). */
+function isPanicFrame(f: StackFrame): boolean {
+  if (f.module === "runtime" && f.function === "gopanic") return true;
+  return f.module === null && f.function === "panic" && /(^|[/\\])runtime[/\\]panic\.go$/.test(f.file ?? "");
+}
+
 /**
- * Go panics and `debug.Stack()` output: pairs of a call line and a tab-indented
- * `file:line +0xNN` line. Only the first goroutine (the one that panicked) is read.
+ * Go panics and `debug.Stack()` / `runtime.Stack()` output: pairs of a call line and a
+ * tab-indented `file:line +0xNN` line. Only the first goroutine (the one that panicked or
+ * captured the stack) is read.
+ *
+ * When a deferred function recovered a panic and printed the stack there (recovery
+ * middleware), the frames above the runtime's `panic(…)` are the recovering code, not the
+ * failure: they are dropped, and the trace starts at the panic.
  */
 export function parseGoStack(stacktrace: string): StackFrame[] {
   const lines = traceLines(stacktrace);
@@ -46,5 +57,7 @@ export function parseGoStack(stacktrace: string): StackFrame[] {
     const f = frame({ function: fn, module: pkg, file, line: toInt(loc[2]), inApp: isInAppGo(pkg, file) });
     if (!pushFrame(frames, f)) break;
   }
-  return frames;
+  let lastPanic = -1;
+  for (let j = 0; j < frames.length; j++) if (isPanicFrame(frames[j]!)) lastPanic = j;
+  return lastPanic > 0 ? frames.slice(lastPanic) : frames;
 }

@@ -56,4 +56,15 @@ describe("parseStack: Java / JVM", () => {
     });
     expect(f[2]).toMatchObject({ function: "invoke0", file: null, inApp: false });
   });
+
+  it("reads Logback's packaging suffixes", () => {
+    const f = parseStack(
+      "java.lang.IllegalStateException: x\n\tat com.acme.Orders.place(Orders.java:10) ~[classes/:na]\n\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:885) [spring-webmvc-6.1.14.jar:6.1.14]",
+      null,
+    );
+    expect(f.map((x) => [x.module, x.function, x.line, x.inApp])).toEqual([
+      ["com.acme.Orders", "place", 10, true],
+      ["org.springframework.web.servlet.FrameworkServlet", "service", 885, false],
+    ]);
+  });
 });

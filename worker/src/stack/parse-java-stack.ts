@@ -3,9 +3,10 @@ import { isInAppJvm } from "./in-app";
 
 /**
  * `at com.acme.Svc.run(Svc.java:12)`, with an optional class-loader/module prefix
- * (`java.base/…`, `app//…`) and `(Native Method)` / `(Unknown Source)` locations.
+ * (`java.base/…`, `app//…`), `(Native Method)` / `(Unknown Source)` locations, and the
+ * packaging suffix Logback adds (`~[app.jar:1.4.2]`).
  */
-const AT_LINE = /^\s*at\s+(?:[\w.@-]*\/{1,2})?([^\s(]+)\.([^.\s(]+)\(([^()]*)\)\s*$/;
+const AT_LINE = /^\s*at\s+(?:[\w.@-]*\/{1,2})?([^\s(]+)\.([^.\s(]+)\(([^()]*)\)(?:\s+~?\[[^\][]*\])?\s*$/;
 const CAUSE_LINE = /^\s*(Caused by|Suppressed):/;
 
 function parseLocation(loc: string): { file: string | null; line: number | null } {

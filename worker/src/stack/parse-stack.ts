@@ -1,4 +1,5 @@
 import { type StackFrame, type StackParser, traceLines } from "./frame";
+import { applyInAppOverrides, type InAppOptions } from "./in-app-overrides";
 import { parseDotnetStack } from "./parse-dotnet-stack";
 import { parseGenericStack } from "./parse-generic-stack";
 import { parseGoStack } from "./parse-go-stack";
@@ -52,9 +53,10 @@ export function detectStackLanguage(stacktrace: string): StackLanguage | null {
   if (some(/^[\s|+]*Traceback \(most recent call last\):/) || some(/^[\s|+]*File ".+", line \d+/))
     return "python";
   if (some(/^goroutine \d+ \[/) || some(/^\t.+\.go:\d+(\s+\+0x[0-9a-f]+)?$/)) return "go";
+  if (some(/^\s*at\s+[^\s(]+\(([^()]*\.php(:\d+)?)\)\s*$/) || some(/^\s*at\s+\{main\}\(/)) return "php";
   if (
     some(
-      /^\s*at\s+\S+\.[^.\s(]+\(([^()]+\.(java|kt|scala|groovy|clj):\d+|Native Method|Unknown Source)\)\s*$/,
+      /^\s*at\s+\S+\.[^.\s(]+\(([^()]+\.(java|kt|scala|groovy|clj):\d+|Native Method|Unknown Source)\)(\s+~?\[[^\][]*\])?\s*$/,
     )
   )
     return "java";
@@ -78,26 +80,35 @@ function safely(parser: StackParser, stacktrace: string): StackFrame[] {
   }
 }
 
+function parseFrames(stacktrace: string, language: string | null): StackFrame[] {
+  const declared = languageFromSdk(language);
+  if (declared) {
+    const frames = safely(PARSERS[declared], stacktrace);
+    if (frames.length > 0) return frames;
+  }
+  const detected = detectStackLanguage(stacktrace);
+  if (detected && detected !== declared) {
+    const frames = safely(PARSERS[detected], stacktrace);
+    if (frames.length > 0) return frames;
+  }
+  return safely(parseGenericStack, stacktrace);
+}
+
 /**
  * Frames of a stack trace, innermost call first (the order V8, the JVM, .NET, Go, Ruby and
  * PHP print; Python tracebacks are reversed). The SDK language picks the parser; when it is
  * unknown or yields nothing, the trace's shape decides, then a generic `file:line` scan.
+ * `options` adjusts which frames are in-app for one project (patterns: see {@link InAppOptions}).
  * Never throws; frames and input are capped.
  */
-export function parseStack(stacktrace: string | null, language: string | null): StackFrame[] {
+export function parseStack(
+  stacktrace: string | null,
+  language: string | null,
+  options?: InAppOptions,
+): StackFrame[] {
   try {
     if (typeof stacktrace !== "string" || stacktrace.trim() === "") return [];
-    const declared = languageFromSdk(language);
-    if (declared) {
-      const frames = safely(PARSERS[declared], stacktrace);
-      if (frames.length > 0) return frames;
-    }
-    const detected = detectStackLanguage(stacktrace);
-    if (detected && detected !== declared) {
-      const frames = safely(PARSERS[detected], stacktrace);
-      if (frames.length > 0) return frames;
-    }
-    return safely(parseGenericStack, stacktrace);
+    return applyInAppOverrides(parseFrames(stacktrace, language), options);
   } catch {
     return [];
   }

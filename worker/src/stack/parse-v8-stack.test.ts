@@ -97,6 +97,28 @@ describe("parseStack: V8 / Node", () => {
     expect(firefox[1]?.function).toBeNull();
   });
 
+  it("keeps reading Safari traces past [native code] frames and strips Firefox's async*", () => {
+    const safari = parseStack(
+      "handleSubmit@https://x.example/main.js:2:10\ndispatchEvent@[native code]\n[native code]\nrun@https://x.example/main.js:3:4\nasync*onClick@https://x.example/main.js:4:1",
+      "webjs",
+    );
+    expect(safari.map((f) => [f.function, f.file, f.inApp])).toEqual([
+      ["handleSubmit", "https://x.example/main.js", true],
+      ["dispatchEvent", "[native code]", false],
+      [null, "[native code]", false],
+      ["run", "https://x.example/main.js", true],
+      ["onClick", "https://x.example/main.js", true],
+    ]);
+  });
+
+  it("does not count public CDNs and third-party scripts as the app's code", () => {
+    const f = parseStack(
+      "Error: x\n    at t (https://js.stripe.com/v3/:1:2)\n    at mount (https://shop.example/assets/index-BxG7kD2a.js:1:2)\n    at https://cdn.jsdelivr.net/npm/lib@1/x.js:1:1",
+      "webjs",
+    );
+    expect(f.map((x) => x.inApp)).toEqual([false, true, false]);
+  });
+
   it("detects V8 traces without a language", () => {
     expect(parseStack(NODE_TRACE, null)).toEqual(frames);
     expect(parseStack(NODE_TRACE, "unknown-lang")).toEqual(frames);

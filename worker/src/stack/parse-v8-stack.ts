@@ -5,6 +5,7 @@ import { isInAppJs } from "./in-app";
 const AT_LINE = /^\s*at\s+(.*?)(?:\s+\{)?\s*$/;
 /** Firefox / Safari: `fn@url:line:col`, `@url:line:col`. */
 const GECKO_LINE = /^\s*([^@\s]*(?:\s[^@\s]+)*)@(.+?):(\d+):(\d+)\s*$/;
+const GECKO_NATIVE = /^\s*(?:([^@\s]+)@)?\[native code\]\s*$/;
 const LOCATION = /^(.*?):(\d+)(?::(\d+))?$/;
 const EVAL_ORIGIN = /\(([^()]+?):(\d+):(\d+)\)/;
 
@@ -100,13 +101,26 @@ export function parseV8Stack(stacktrace: string): StackFrame[] {
   if (frames.length > 0) return frames;
 
   for (const line of lines) {
+    const native = GECKO_NATIVE.exec(line);
+    if (native) {
+      // Safari: `dispatchEvent@[native code]`, `[native code]`.
+      started = true;
+      const f = frame({ function: native[1] || null, file: "[native code]", inApp: false });
+      if (!pushFrame(frames, f)) break;
+      continue;
+    }
     const m = GECKO_LINE.exec(line);
     if (m) {
       started = true;
       const file = fileFromUrl(m[2]!);
-      const fn = m[1] ? m[1].replace(/\/<$/, "").replace(/<\/?$/, "") : null;
+      const fn = m[1]
+        ? m[1]
+            .replace(/^async\*/, "")
+            .replace(/\/<$/, "")
+            .replace(/<\/?$/, "")
+        : null;
       const f = frame({
-        function: fn === "global code" ? null : fn,
+        function: fn === "global code" || fn === "module code" || fn === "eval code" ? null : fn,
         module: packageOf(file),
         file,
         line: toInt(m[3]),

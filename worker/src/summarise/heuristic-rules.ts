@@ -15,7 +15,7 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
   {
     id: "null-property",
     matches: has(
-      /Cannot read propert(y|ies) of (undefined|null)|Cannot set propert(y|ies) of (undefined|null)|undefined is not an object|null is not an object|'NoneType' object (has no attribute|is not subscriptable)|NullPointerException|NullReferenceException|nil pointer dereference|undefined method .* for nil/i,
+      /Cannot read propert(y|ies) of (undefined|null)|Cannot set propert(y|ies) of (undefined|null)|undefined is not an object|null is not an object|'NoneType' object (has no attribute|is not subscriptable|is not iterable|is not callable)|NullPointerException|NullReferenceException|Object reference not set to an instance of an object|nil pointer dereference|undefined method .* for nil|on null\b|Attempt to read property .* on null|unexpectedly found nil/i,
     ),
     likelyCause:
       "A value was undefined/null (None, nil) where the code expected an object: a missing record, an optional field, an unawaited promise or a failed lookup whose result was used without a check.",
@@ -51,7 +51,7 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
   {
     id: "dns",
     matches: has(
-      /ENOTFOUND|EAI_AGAIN|getaddrinfo|Name or service not known|no such host|UnknownHostException/i,
+      /\bENOTFOUND\b|\bEAI_AGAIN\b|getaddrinfo|Name or service not known|no such host|UnknownHostException/i,
     ),
     likelyCause:
       "A host name could not be resolved: a typo in the configured host, a missing DNS record, or no network/DNS in this environment.",
@@ -59,9 +59,19 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
       "Check the configured host name for this environment and the DNS/network setup of the host running the service.",
   },
   {
+    id: "connection-pool",
+    matches: has(
+      /too many (connections|clients)|remaining connection slots are reserved|connection pool (is )?exhausted|Timeout acquiring a connection|Unable to acquire (a )?(JDBC )?Connection|max_connections|Connection is not available, request timed out|timeout expired.*obtaining a connection from the pool/i,
+    ),
+    likelyCause:
+      "The database ran out of connections: the pool is too small for the concurrency, connections leak (not released on an error path), or too many processes each open their own pool.",
+    suggestedFix:
+      "Release connections in a finally block, size the pool against the database's connection limit divided by the number of processes, and put a pooler (e.g. PgBouncer) in front when scaling out.",
+  },
+  {
     id: "timeout",
     matches: has(
-      /ETIMEDOUT|ESOCKETTIMEDOUT|timed? ?out|TimeoutError|deadline exceeded|SocketTimeoutException|statement timeout|canceling statement due to statement timeout/i,
+      /ETIMEDOUT|ESOCKETTIMEDOUT|timed? ?out|TimeoutError|deadline exceeded|SocketTimeoutException|statement timeout|canceling statement due to statement timeout|Maximum execution time of .* exceeded/i,
     ),
     likelyCause:
       "An operation took longer than its time limit: a slow or overloaded dependency, a slow query, or a timeout set too low for the work.",
@@ -71,7 +81,7 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
   {
     id: "out-of-memory",
     matches: has(
-      /heap out of memory|OutOfMemoryError|MemoryError|out of memory|cannot allocate memory|ENOMEM|Allocation failed/i,
+      /heap out of memory|OutOfMemory(Error|Exception)|MemoryError|out of memory|cannot allocate memory|failed to allocate memory|ENOMEM|Allocation failed|Allowed memory size of .* exhausted/i,
     ),
     likelyCause:
       "The process ran out of memory: an unbounded in-memory collection, loading a large payload at once, a leak, or a memory limit too low for the workload.",
@@ -81,7 +91,7 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
   {
     id: "unique-violation",
     matches: has(
-      /23505|duplicate key value violates unique constraint|UniqueViolation|Unique constraint failed|UNIQUE constraint failed|Duplicate entry|UniqueConstraintError|P2002|E11000 duplicate key/i,
+      /23505|duplicate key value violates unique constraint|UniqueViolation|Unique constraint failed|UNIQUE constraint failed|Duplicate entry|UniqueConstraintError|P2002|E11000 duplicate key|Cannot insert duplicate key|Violation of (UNIQUE KEY|PRIMARY KEY) constraint|DuplicateKeyException|RecordNotUnique/i,
     ),
     likelyCause:
       "An insert or update hit a unique constraint: the same record was created twice (a retried request, a double submit, or a race between concurrent requests).",
@@ -129,6 +139,55 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
       "Look for the repeating frames in the stack, add or fix the base case, and guard against cycles (visited set) or convert to iteration.",
   },
   {
+    id: "deadlock",
+    matches: has(
+      /40P01|deadlock detected|Deadlock found|all goroutines are asleep - deadlock|was deadlocked on lock/i,
+    ),
+    likelyCause:
+      "Two transactions (or goroutines/threads) each waited for a lock the other held: the same rows or locks are taken in different orders on different code paths.",
+    suggestedFix:
+      "Take locks (or update rows) in one consistent order, keep transactions short, and retry the transaction when the database reports a deadlock.",
+  },
+  {
+    id: "division-by-zero",
+    matches: has(
+      /ZeroDivisionError|division by zero|divide by zero|DivideByZeroException|DivisionByZeroError|\/ by zero|ArithmeticException/i,
+    ),
+    likelyCause: "A division used a divisor of zero: an empty collection, a zero count or an unset value.",
+    suggestedFix:
+      "Guard the divisor before dividing and decide what the result should be for the empty/zero case.",
+  },
+  {
+    id: "missing-key",
+    matches: has(
+      /^KeyError|KeyNotFoundException|NoSuchElementException|Undefined (index|array key|offset)|key not found|IndexError: key/i,
+    ),
+    likelyCause:
+      "A lookup used a key that is not in the map/dictionary: the data has a different shape than assumed, or the key is optional.",
+    suggestedFix:
+      "Use a lookup with a default (get/TryGetValue/fetch with a default/??) where the key is optional, or validate the data's shape where it enters the system.",
+  },
+  {
+    id: "missing-module",
+    matches: has(
+      /Cannot find module|ERR_MODULE_NOT_FOUND|ModuleNotFoundError|ImportError|ClassNotFoundException|NoClassDefFoundError|cannot load such file|\bLoadError\b|Could not load (file or )?assembly|Class ".*" not found/i,
+    ),
+    likelyCause:
+      "Code, a module or a class could not be loaded: a dependency missing from the build or image, a wrong import path, or different versions between build and runtime.",
+    suggestedFix:
+      "Check that the dependency is declared and installed in the deployed artefact (not just locally), and that the import path and case match the file.",
+  },
+  {
+    id: "tls-certificate",
+    matches: has(
+      /certificate has expired|unable to verify the first certificate|self[- ]signed certificate|CERT_HAS_EXPIRED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SSLError|SSLHandshakeException|x509: certificate|CERTIFICATE_VERIFY_FAILED|The remote certificate is invalid/i,
+    ),
+    likelyCause:
+      "A TLS connection failed certificate checks: an expired or self-signed certificate, a missing intermediate certificate, or a host name that does not match.",
+    suggestedFix:
+      "Check the remote certificate (expiry, chain, host name) and the CA bundle available in this environment; never disable verification in production.",
+  },
+  {
     id: "range-error",
     matches: (type, message) =>
       /^RangeError$/.test(type) ||
@@ -165,6 +224,13 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
       "A request targeted a resource that does not exist: a wrong URL or route, a deleted record, or an id from another environment.",
     suggestedFix:
       "Check the requested URL/id and the route configuration; treat expected misses as a normal result instead of an exception.",
+  },
+  {
+    id: "http-429",
+    matches: has(/\b429\b|Too Many Requests|rate limit(ed)? exceeded|RateLimitError|ThrottlingException/i),
+    likelyCause: "An upstream API rejected the request for exceeding its rate limit or quota.",
+    suggestedFix:
+      "Retry with exponential backoff honouring Retry-After, spread or batch the calls, and check the quota for this key.",
   },
   {
     id: "http-5xx",

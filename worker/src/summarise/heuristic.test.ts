@@ -41,6 +41,113 @@ describe("heuristicSummary", () => {
     expect(s.text).toContain("getUser (users.ts), line 12");
   });
 
+  it.each([
+    // null / nil / None access
+    ["python", "TypeError", "'NoneType' object is not subscriptable", /undefined\/null/],
+    [
+      "dotnet",
+      "System.NullReferenceException",
+      "Object reference not set to an instance of an object.",
+      /undefined\/null/,
+    ],
+    ["go", "runtime.Error", "invalid memory address or nil pointer dereference", /undefined\/null/],
+    ["ruby", "NoMethodError", "undefined method `name' for nil", /undefined\/null/],
+    ["php", "Error", "Call to a member function getId() on null", /undefined\/null/],
+    // connections
+    [
+      "dotnet",
+      "Npgsql.NpgsqlException",
+      "Failed to connect to 10.0.0.5:5432: Connection refused",
+      /not accepting connections/,
+    ],
+    ["php", "PDOException", "SQLSTATE[HY000] [2002] Connection refused", /not accepting connections/],
+    ["java", "java.net.ConnectException", "Connection refused", /not accepting connections/],
+    [
+      "nodejs",
+      "Error",
+      "remaining connection slots are reserved for non-replication superuser connections",
+      /ran out of connections/,
+    ],
+    [
+      "java",
+      "java.sql.SQLTransientConnectionException",
+      "HikariPool-1 - Connection is not available, request timed out after 30000ms.",
+      /ran out of connections/,
+    ],
+    // timeouts
+    ["go", "context.deadlineExceededError", "context deadline exceeded", /longer than its time limit/],
+    ["ruby", "Net::ReadTimeout", "Net::ReadTimeout with #<TCPSocket:(closed)>", /longer than its time limit/],
+    [
+      "php",
+      "Symfony\\Component\\ErrorHandler\\Error\\FatalError",
+      "Maximum execution time of 30 seconds exceeded",
+      /longer than its time limit/,
+    ],
+    [
+      "dotnet",
+      "System.Threading.Tasks.TaskCanceledException",
+      "The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.",
+      /longer than its time limit/,
+    ],
+    // out of memory
+    [
+      "dotnet",
+      "System.OutOfMemoryException",
+      "Exception of type 'System.OutOfMemoryException' was thrown.",
+      /out of memory/,
+    ],
+    [
+      "php",
+      "Error",
+      "Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)",
+      /out of memory/,
+    ],
+    ["ruby", "NoMemoryError", "failed to allocate memory", /out of memory/],
+    ["java", "java.lang.OutOfMemoryError", "Java heap space", /out of memory/],
+    // unique violations
+    [
+      "dotnet",
+      "Microsoft.Data.SqlClient.SqlException",
+      "Violation of UNIQUE KEY constraint 'UQ_Users_Email'. Cannot insert duplicate key in object 'dbo.Users'.",
+      /unique constraint/,
+    ],
+    [
+      "ruby",
+      "ActiveRecord::RecordNotUnique",
+      "PG::UniqueViolation: ERROR:  duplicate key value violates unique constraint",
+      /unique constraint/,
+    ],
+    [
+      "php",
+      "Illuminate\\Database\\QueryException",
+      "SQLSTATE[23000]: Integrity constraint violation: 1062 Duplicate entry 'x' for key 'users_email_unique'",
+      /unique constraint/,
+    ],
+    [
+      "java",
+      "org.springframework.dao.DuplicateKeyException",
+      "PreparedStatementCallback; ERROR: duplicate key value",
+      /unique constraint/,
+    ],
+    // others
+    ["nodejs", "error", "deadlock detected", /lock the other held/],
+    ["go", "fatal error", "all goroutines are asleep - deadlock!", /lock the other held/],
+    ["python", "ZeroDivisionError", "division by zero", /divisor of zero/],
+    ["java", "java.lang.ArithmeticException", "/ by zero", /divisor of zero/],
+    ["python", "KeyError", "'user_id'", /key that is not in the map/],
+    ["php", "ErrorException", 'Undefined array key "id"', /key that is not in the map/],
+    ["nodejs", "Error", "Cannot find module 'sharp'", /could not be loaded/],
+    ["python", "ModuleNotFoundError", "No module named 'requests'", /could not be loaded/],
+    ["java", "java.lang.NoClassDefFoundError", "com/example/Foo", /could not be loaded/],
+    ["nodejs", "Error", "certificate has expired", /certificate checks/],
+    ["python", "requests.exceptions.SSLError", "CERTIFICATE_VERIFY_FAILED", /certificate checks/],
+    ["nodejs", "AxiosError", "Request failed with status code 429", /rate limit/],
+    ["nodejs", "Error", "getaddrinfo ENOTFOUND api.example.com", /could not be resolved/],
+  ])("%s: %s: %s", (language, exceptionType, message, cause) => {
+    const s = heuristicSummary({ exceptionType, message, frames, language });
+    expect(s.likelyCause).toMatch(cause);
+  });
+
   it("falls back to naming the culprit frame", () => {
     const s = heuristicSummary({
       exceptionType: "CartError",

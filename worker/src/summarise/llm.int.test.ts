@@ -1,186 +1,557 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { type DbHandle, ensureBootstrap, getSummary, issues } from "@codewarden/drizzle";
-import { eq } from "drizzle-orm";
+/**
+ * LLM summaries end to end: the real `openai` client against a loopback OpenAI-compatible stub,
+ * processBatch enqueueing summary jobs, and the summaries queue — BullMQ on real Redis with
+ * Postgres, and the all-in-one in-process queue with PGlite. Calls are counted at the stub.
+ */
+import { randomBytes } from "node:crypto";
+import { type ErrorEvent, QUEUE_SUMMARIES } from "@codewarden/common";
+import { type Db, ensureBootstrap, getSummary, issues, llmSummaryCache, projects } from "@codewarden/drizzle";
+import { Queue } from "bullmq";
+import { and, count, eq } from "drizzle-orm";
 import pino from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, createTestPglite, type TestDatabase } from "../../../drizzle/src/testing";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, createTestPglite } from "../../../drizzle/src/testing";
 import { processBatch } from "../process-batch";
 import { errorEvent, errorJob, nodeTrace } from "../testing";
-import { createLlmSummariser, type LlmConfig } from "./llm";
+import { createInProcessSummaries } from "./in-process-queue";
+import { createLlmClient, LlmCallError, type LlmConfig, type Summariser } from "./llm";
+import { type OpenAiStub, startOpenAiStub } from "./openai-stub-server";
+import { startBullmqSummaries } from "./queue";
+import { summaryJobFor } from "./summarise-issues";
+import { runSummaryJob } from "./summary-job";
 
 const logger = pino({ level: "silent" });
+const REDIS_URL = "redis://127.0.0.1:6379";
 
-/** A stand-in OpenAI-compatible endpoint: records requests, answers as told. */
-function fakeLlmServer() {
-  const requests: Array<{
-    auth: string | undefined;
-    body: { model: string; messages: Array<{ content: string }> };
-  }> = [];
-  let mode: "ok" | "fail" = "ok";
-  const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (d) => {
-      raw += d;
-    });
-    req.on("end", () => {
-      if (req.url !== "/v1/chat/completions" || req.method !== "POST") {
-        res.writeHead(404).end();
-        return;
-      }
-      const body = JSON.parse(raw);
-      requests.push({ auth: req.headers.authorization, body });
-      if (mode === "fail") {
-        res.writeHead(500, { "content-type": "application/json" }).end('{"error":"boom"}');
-        return;
-      }
-      const content = JSON.stringify({
-        summary: `LLM summary #${requests.length}`,
-        likelyCause: "cause from the model",
-        suggestedFix: "fix from the model",
-      });
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(JSON.stringify({ choices: [{ message: { role: "assistant", content } }] }));
-    });
-  });
-  return {
-    requests,
-    setMode: (m: "ok" | "fail") => {
-      mode = m;
-    },
-    start: () =>
-      new Promise<string>((r) =>
-        server.listen(0, "127.0.0.1", () =>
-          r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`),
-        ),
-      ),
-    stop: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
-const backends = [
+let stub: OpenAiStub;
+beforeAll(async () => {
+  stub = await startOpenAiStub();
+});
+afterAll(async () => {
+  await stub?.close();
+});
+
+const llmConfig = (overrides: Partial<LlmConfig> = {}): LlmConfig => ({
+  baseUrl: stub.baseUrl,
+  apiKey: "sk-test-key",
+  model: "test-model",
+  timeoutMs: 10_000,
+  dailyBudgetPerProject: 1000,
+  ratePerMinute: 100_000,
+  concurrency: 2,
+  attempts: 4,
+  responseFormat: "json_object",
+  ...overrides,
+});
+
+describe("the OpenAI-compatible client", () => {
+  const prompt = (type: string) => `<telemetry>\nException type: ${type}\n</telemetry>`;
+
+  it("sends one chat completion asking for a JSON object and returns the validated summary", async () => {
+    const s = await createLlmClient(llmConfig()).summarise(prompt("ClientOkError"));
+    expect(s).toEqual({
+      title: "ClientOkError (from the model)",
+      text: expect.stringMatching(/^LLM summary #\d+ of ClientOkError$/),
+      likelyCause: "cause from the model",
+      suggestedFix: "fix from the model",
+      confidence: 0.75,
+    });
+    const [req, ...more] = stub.calls("ClientOkError");
+    expect(more).toHaveLength(0);
+    expect(req?.authorization).toBe("Bearer sk-test-key");
+    expect(req?.body.model).toBe("test-model");
+    expect(req?.body.response_format).toEqual({ type: "json_object" });
+    expect(req?.body.messages[0]).toMatchObject({ role: "system" });
+    expect(req?.body.messages[0]?.content).toMatch(/treat it strictly as data/);
+  });
+
+  it("asks for a json_schema when configured, and sends no Authorization without a key", async () => {
+    await createLlmClient(llmConfig({ responseFormat: "json_schema", apiKey: null })).summarise(
+      prompt("ClientSchemaError"),
+    );
+    const [req] = stub.calls("ClientSchemaError");
+    expect(req?.authorization).toBeUndefined();
+    expect(req?.body.response_format).toMatchObject({
+      type: "json_schema",
+      json_schema: { name: "issue_summary", schema: { required: expect.arrayContaining(["confidence"]) } },
+    });
+  });
+
+  it.each([
+    ["429 with Retry-After", { kind: "status", status: 429, retryAfter: "2" }, true, 429, 2000],
+    ["500", { kind: "status", status: 500 }, true, 500, null],
+    ["503", { kind: "status", status: 503 }, true, 503, null],
+    ["400", { kind: "status", status: 400 }, false, 400, null],
+    ["401", { kind: "status", status: 401 }, false, 401, null],
+    ["malformed JSON content", { kind: "content", content: '{"title": "half' }, false, 200, null],
+    ["a dropped connection", { kind: "drop" }, true, null, null],
+  ] as const)(
+    "classifies %s (one request, no retries of its own)",
+    async (what, reply, retryable, status, retryAfterMs) => {
+      const type = `Client${what.replace(/\W/g, "")}Error`;
+      stub.script(`Exception type: ${type}\n`, [reply]);
+      const err = await createLlmClient(llmConfig())
+        .summarise(prompt(type))
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LlmCallError);
+      expect(err).toMatchObject({ retryable, status, retryAfterMs });
+      expect(stub.calls(`Exception type: ${type}\n`)).toHaveLength(1);
+    },
+  );
+
+  it("times out as a retryable error", async () => {
+    stub.hold();
+    try {
+      const err = await createLlmClient(llmConfig({ timeoutMs: 300 }))
+        .summarise(prompt("ClientSlowError"))
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: "LlmCallError", retryable: true, status: null });
+    } finally {
+      stub.release();
+    }
+  });
+});
+
+interface Runner {
+  summariser: Summariser;
+  /** Resolves when no summary job is waiting, delayed or running. */
+  idle(): Promise<void>;
+  /** Jobs the queue holds (BullMQ: in any state, finished ones retained; in-process: pending). */
+  jobs(): Promise<number>;
+  /** Attempts made by a failed job, null when it did not fail (BullMQ only). */
+  failedAttempts?(jobId: string): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+interface Variant {
+  name: string;
+  openDb(): Promise<{ db: Db; close(): Promise<void> }>;
+  start(db: Db, llm: LlmConfig, opts?: { rateLimit?: { max: number; durationMs: number } }): Promise<Runner>;
+  /** Whether error batches may be processed concurrently (Postgres; PGlite is one connection). */
+  parallel: boolean;
+}
+
+const variants: Variant[] = [
   {
-    name: "postgres",
-    async open() {
-      const t: TestDatabase = await createTestDatabase();
-      return { handle: t.handle, close: () => t.drop() };
+    name: "BullMQ summaries queue on Redis, Postgres",
+    parallel: true,
+    async openDb() {
+      const t = await createTestDatabase();
+      return { db: t.handle.db, close: () => t.drop() };
+    },
+    async start(db, llm, opts = {}) {
+      const prefix = `cw-test-sum-${randomBytes(4).toString("hex")}`;
+      const s = await startBullmqSummaries(
+        llm,
+        { redisUrl: REDIS_URL, prefix, backoffMs: 100, rateLimit: opts.rateLimit },
+        { db, logger },
+      );
+      const q = s.queue.queue;
+      return {
+        summariser: s.queue,
+        idle: async () => {
+          await until("the summaries queue to be idle", 45_000, async () => {
+            const c = await q.getJobCounts("wait", "active", "delayed", "prioritized", "waiting-children");
+            return Object.values(c).every((n) => n === 0) ? true : undefined;
+          });
+        },
+        jobs: async () => Object.values(await q.getJobCounts()).reduce((a, b) => a + b, 0),
+        failedAttempts: async (jobId) => {
+          const job = await q.getJob(jobId);
+          return job && (await job.getState()) === "failed" ? job.attemptsMade : null;
+        },
+        close: async () => {
+          await s.close();
+          const cleanup = new Queue(QUEUE_SUMMARIES, {
+            connection: { host: "127.0.0.1", port: 6379, connectTimeout: 5_000, maxRetriesPerRequest: 3 },
+            prefix,
+          });
+          await cleanup.obliterate({ force: true }).catch(() => {});
+          await cleanup.close();
+        },
+      };
     },
   },
   {
-    name: "pglite",
-    async open() {
+    name: "in-process summaries queue, PGlite (all-in-one)",
+    parallel: false,
+    async openDb() {
       const handle = await createTestPglite();
-      return { handle, close: () => handle.close() };
+      return { db: handle.db, close: () => handle.close() };
+    },
+    async start(db, llm, opts = {}) {
+      const q = createInProcessSummaries(llm, { db, logger, backoffMs: 100, rateLimit: opts.rateLimit });
+      return { summariser: q, idle: () => q.drain(), jobs: async () => q.pending, close: () => q.close() };
     },
   },
 ];
 
-for (const backend of backends) {
-  describe(`LLM summaries on ${backend.name}`, () => {
-    const llm = fakeLlmServer();
-    let handle: DbHandle;
-    let close: () => Promise<void>;
-    let projectId: string;
-    let config: LlmConfig;
+for (const variant of variants) {
+  describe(`LLM summaries through the ${variant.name}`, () => {
+    let db: Db;
+    let closeDb: () => Promise<void>;
+    let orgId: string;
+    const runners: Runner[] = [];
 
     beforeAll(async () => {
-      const baseUrl = await llm.start();
-      config = {
-        baseUrl,
-        apiKey: "sk-test-key",
-        model: "test-model",
-        timeoutMs: 5000,
-        dailyBudgetPerProject: 3,
-      };
-      ({ handle, close } = await backend.open());
-      projectId = (await ensureBootstrap(handle.db, { adminEmail: "admin@localhost" })).projectId;
+      ({ db, close: closeDb } = await variant.openDb());
+      const { projectId } = await ensureBootstrap(db, { adminEmail: "admin@localhost" });
+      const [p] = await db.select({ orgId: projects.orgId }).from(projects).where(eq(projects.id, projectId));
+      orgId = p!.orgId;
+    });
+    afterEach(async () => {
+      for (const r of runners.splice(0)) await r.close();
     });
     afterAll(async () => {
-      await llm.stop();
-      await close?.();
-    });
-    beforeEach(() => {
-      llm.setMode("ok");
+      await closeDb?.();
     });
 
-    const bug = (seed: string, fn: string) =>
-      errorEvent({
-        seed,
-        message: "user alice@example.com missing",
-        stacktrace: nodeTrace("TypeError", "x", fn, "a.ts", 3),
+    /** A project of its own per test: budgets and caches are per project. */
+    async function newProject(): Promise<string> {
+      const [row] = await db
+        .insert(projects)
+        .values({ orgId, slug: `p-${randomBytes(4).toString("hex")}`, name: "test" })
+        .returning({ id: projects.id });
+      return row!.id;
+    }
+    async function start(llm: Partial<LlmConfig> = {}, opts?: Parameters<Variant["start"]>[2]) {
+      const r = await variant.start(db, llmConfig(llm), opts);
+      runners.push(r);
+      return r;
+    }
+    const tag = randomBytes(3).toString("hex");
+    /** An exception type unique to this run, so stub calls are counted per test. */
+    const type = (name: string) => `${name}${tag}Error`;
+    const calls = (t: string) => stub.calls(`Exception type: ${t}\n`).length;
+
+    function event(seed: string, exceptionType: string, fn: string, extra: Partial<ErrorEvent> = {}) {
+      return errorEvent({
+        seed: `${tag}-${seed}`,
+        exceptionType,
+        message: `${exceptionType} while loading order for alice@example.com`,
+        stacktrace: nodeTrace(exceptionType, "x", fn, `${fn}.ts`, 7),
+        attributes: { "http.route": "/orders/:id", "app.note": "platinum-marker-123" },
+        ...extra,
       });
-    const issueId = async (fn: string) => {
-      const [row] = await handle.db
+    }
+    async function issueOf(projectId: string, exceptionType: string) {
+      const [row] = await db
         .select({ id: issues.id })
         .from(issues)
-        .where(eq(issues.culprit, `${fn} (a.ts)`));
-      return row!.id;
-    };
+        .where(and(eq(issues.projectId, projectId), eq(issues.exceptionType, exceptionType)));
+      if (!row) throw new Error(`no issue of type ${exceptionType}`);
+      return { id: row.id, summary: await getSummary(db, row.id) };
+    }
+    async function cacheRows(projectId: string) {
+      const [row] = await db
+        .select({ n: count() })
+        .from(llmSummaryCache)
+        .where(eq(llmSummaryCache.projectId, projectId));
+      return Number(row?.n ?? 0);
+    }
 
-    it("calls the model once per new issue, not per event, and stores its summary", async () => {
-      const summariser = createLlmSummariser(config, { logger });
-      const job = errorJob(projectId, [
-        bug("l1", "alpha"),
-        bug("l2", "alpha"),
-        bug("l3", "alpha"),
-        bug("l4", "beta"),
+    it("10,000 events over 50 issues make at most 50 calls, after an immediate heuristic summary", async () => {
+      const runner = await start();
+      const projectId = await newProject();
+      const ISSUES = 50;
+      const types = Array.from({ length: ISSUES }, (_, k) => type(`Bulk${k}x`));
+      const batches = Array.from({ length: 10 }, (_, b) =>
+        errorJob(
+          projectId,
+          Array.from({ length: 1000 }, (_, i) => {
+            const n = b * 1000 + i;
+            return event(`bulk-${n}`, types[n % ISSUES]!, `handle${n % ISSUES}`);
+          }),
+        ),
+      );
+      const deps = { logger, summariser: runner.summariser };
+
+      // The model answers nothing yet: processBatch must not wait for it, and every new issue
+      // already has its heuristic summary.
+      stub.hold();
+      try {
+        expect(await processBatch(db, batches[0], deps)).toMatchObject({ inserted: 1000, newIssues: ISSUES });
+        for (const t of types) {
+          expect((await issueOf(projectId, t)).summary).toMatchObject({ source: "heuristic", model: null });
+        }
+      } finally {
+        stub.release();
+      }
+      const rest = batches.slice(1);
+      if (variant.parallel) {
+        for (let i = 0; i < rest.length; i += 3) {
+          await Promise.all(rest.slice(i, i + 3).map((job) => processBatch(db, job, deps)));
+        }
+      } else {
+        for (const job of rest) await processBatch(db, job, deps);
+      }
+      await runner.idle();
+
+      const perIssue = types.map(calls);
+      const total = perIssue.reduce((a, b) => a + b, 0);
+      expect(total).toBeLessThanOrEqual(ISSUES);
+      expect(perIssue.every((n) => n === 1)).toBe(true);
+      for (const t of types) {
+        expect((await issueOf(projectId, t)).summary).toMatchObject({
+          source: "llm",
+          model: "test-model",
+          title: `${t} (from the model)`,
+          text: expect.stringContaining(`of ${t}`),
+          likelyCause: "cause from the model",
+          suggestedFix: "fix from the model",
+          confidence: 0.75,
+        });
+      }
+      expect(await cacheRows(projectId)).toBe(ISSUES);
+
+      // Prompts hold scrubbed text and the route, never raw attributes.
+      const prompts = types.flatMap((t) => stub.calls(`Exception type: ${t}\n`).map((r) => r.prompt));
+      expect(prompts.join("\n")).not.toMatch(/alice@example\.com|platinum-marker-123/);
+      expect(prompts.every((p) => p.includes("route: /orders/:id") && p.includes("version: 1.0.0"))).toBe(
+        true,
+      );
+
+      // OTLP retries of whole batches, and duplicate jobs, cost nothing.
+      await processBatch(db, batches[3], deps);
+      await processBatch(db, batches[7], deps);
+      await runner.idle();
+      const duplicates = await Promise.all(
+        types.map(async (t, k) =>
+          summaryJobFor(projectId, {
+            id: (await issueOf(projectId, t)).id,
+            reason: "new",
+            event: {
+              eventKey: batches[0]!.errors[k]!.eventKey,
+              exceptionType: t,
+              message: "m",
+              frames: [],
+              language: null,
+              serviceName: null,
+              serviceVersion: null,
+              spanName: null,
+              route: null,
+            },
+          }),
+        ),
+      );
+      const jobsBefore = await runner.jobs();
+      await runner.summariser.enqueue(duplicates);
+      expect(await runner.jobs()).toBe(jobsBefore);
+      await runner.idle();
+      // And a duplicate that does get through (its twin no longer retained) makes no call either.
+      expect(
+        await runSummaryJob(db, duplicates[0], {
+          llm: createLlmClient(llmConfig()),
+          dailyBudgetPerProject: 1000,
+          logger,
+        }),
+      ).toBe("already-summarised");
+      expect(types.map(calls).reduce((a, b) => a + b, 0)).toBe(total);
+      process.stdout.write(`[${variant.name}] 10,000 events / ${ISSUES} issues -> ${total} LLM calls\n`);
+    });
+
+    it("a regression makes one more call, once", async () => {
+      const runner = await start();
+      const projectId = await newProject();
+      const t = type("Regress");
+      const deps = { logger, summariser: runner.summariser };
+      await processBatch(db, errorJob(projectId, [event("reg-1", t, "pay"), event("reg-2", t, "pay")]), deps);
+      await runner.idle();
+      expect(calls(t)).toBe(1);
+      const { id, summary: first } = await issueOf(projectId, t);
+      expect(first?.source).toBe("llm");
+
+      await db.update(issues).set({ status: "resolved", resolvedAt: new Date() }).where(eq(issues.id, id));
+      const base = errorEvent({ seed: "r" }).resource;
+      const comeback = errorJob(projectId, [
+        event("reg-3", t, "pay", { resource: { ...base, serviceVersion: "2.0.0" } }),
+        event("reg-4", t, "pay", { resource: { ...base, serviceVersion: "2.0.0" } }),
       ]);
-      expect(await processBatch(handle.db, job, { logger, summariser })).toMatchObject({
-        inserted: 4,
-        newIssues: 2,
-      });
-      expect(llm.requests).toHaveLength(2);
-      expect(llm.requests[0]?.auth).toBe("Bearer sk-test-key");
-      expect(llm.requests[0]?.body.model).toBe("test-model");
-      const prompt = llm.requests.map((r) => r.body.messages[1]?.content).join("\n");
-      expect(prompt).not.toContain("alice@example.com");
-
-      const s = await getSummary(handle.db, await issueId("alpha"));
-      expect(s).toMatchObject({ source: "llm", model: "test-model", likelyCause: "cause from the model" });
-
-      // A retried job creates nothing and calls nothing.
-      await processBatch(handle.db, job, { logger, summariser });
-      expect(llm.requests).toHaveLength(2);
+      await processBatch(db, comeback, deps);
+      await processBatch(db, comeback, deps);
+      await runner.idle();
+      expect(calls(t)).toBe(2);
+      const last = stub.calls(`Exception type: ${t}\n`).at(-1)!.prompt;
+      expect(last).toContain("has occurred again");
+      expect(last).toContain("version: 2.0.0");
+      const second = (await issueOf(projectId, t)).summary;
+      expect(second?.source).toBe("llm");
+      expect(second?.text).not.toBe(first?.text);
     });
 
-    it("keeps the heuristic summary when the model fails", async () => {
-      llm.setMode("fail");
-      const summariser = createLlmSummariser(config, { logger });
-      const before = llm.requests.length;
-      await processBatch(handle.db, errorJob(projectId, [bug("f1", "gamma")]), { logger, summariser });
-      expect(llm.requests.length).toBe(before + 1);
-      expect(await getSummary(handle.db, await issueId("gamma"))).toMatchObject({
-        source: "heuristic",
-        model: null,
-      });
+    it("retries 429 (after Retry-After), 5xx and dropped connections until they succeed", async () => {
+      const runner = await start();
+      const projectId = await newProject();
+      const limited = type("RateLimited");
+      const flaky = type("Flaky");
+      const dropped = type("Dropped");
+      stub.script(`Exception type: ${limited}\n`, [{ kind: "status", status: 429, retryAfter: "1" }]);
+      stub.script(`Exception type: ${flaky}\n`, [
+        { kind: "status", status: 500 },
+        { kind: "status", status: 503 },
+      ]);
+      stub.script(`Exception type: ${dropped}\n`, [{ kind: "drop" }]);
+      await processBatch(
+        db,
+        errorJob(projectId, [event("rl", limited, "a"), event("fl", flaky, "b"), event("dr", dropped, "c")]),
+        { logger, summariser: runner.summariser },
+      );
+      await runner.idle();
+
+      expect([calls(limited), calls(flaky), calls(dropped)]).toEqual([2, 3, 2]);
+      const [first, second] = stub.calls(`Exception type: ${limited}\n`);
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+      for (const t of [limited, flaky, dropped]) {
+        expect((await issueOf(projectId, t)).summary?.source).toBe("llm");
+      }
     });
 
-    it("summarises a regression once, within the daily budget", async () => {
-      const summariser = createLlmSummariser(config, { logger });
-      const alpha = await issueId("alpha");
-      await handle.db.update(issues).set({ status: "resolved" }).where(eq(issues.id, alpha));
-      const before = llm.requests.length;
-      await processBatch(handle.db, errorJob(projectId, [bug("r1", "alpha"), bug("r2", "alpha")]), {
+    it("does not retry other 4xx, and never stores a malformed reply (the heuristic stays)", async () => {
+      const runner = await start();
+      const projectId = await newProject();
+      const rejected = type("Rejected");
+      const garbled = type("Garbled");
+      const incomplete = type("Incomplete");
+      const unsure = type("Unsure");
+      stub.script(`Exception type: ${rejected}\n`, [{ kind: "status", status: 400 }]);
+      stub.script(`Exception type: ${garbled}\n`, [
+        { kind: "content", content: '{"title": "Oops", "whatHapp' },
+      ]);
+      stub.script(`Exception type: ${incomplete}\n`, [
+        { kind: "content", content: JSON.stringify({ title: "t", whatHappened: "w", likelyCause: "c" }) },
+      ]);
+      stub.script(`Exception type: ${unsure}\n`, [
+        {
+          kind: "content",
+          content: JSON.stringify({
+            title: "t",
+            whatHappened: "w",
+            likelyCause: "c",
+            suggestedFix: "f",
+            confidence: 12,
+          }),
+        },
+      ]);
+      const kinds = [rejected, garbled, incomplete, unsure];
+      await processBatch(
+        db,
+        errorJob(
+          projectId,
+          kinds.map((t, i) => event(`bad-${i}`, t, `f${i}`)),
+        ),
+        { logger, summariser: runner.summariser },
+      );
+      await runner.idle();
+
+      expect(kinds.map(calls)).toEqual([1, 1, 1, 1]);
+      for (const t of kinds) {
+        const { id, summary } = await issueOf(projectId, t);
+        expect(summary).toMatchObject({ source: "heuristic", model: null, title: null, confidence: null });
+        if (runner.failedAttempts) expect(await runner.failedAttempts(`summary-${id}-new`)).toBe(1);
+      }
+      expect(await cacheRows(projectId)).toBe(0);
+    });
+
+    it("makes no call once the project's daily budget is spent (the heuristic stays)", async () => {
+      const runner = await start({ dailyBudgetPerProject: 2, concurrency: 1 });
+      const projectId = await newProject();
+      const kinds = [0, 1, 2, 3].map((i) => type(`Budget${i}x`));
+      await processBatch(
+        db,
+        errorJob(
+          projectId,
+          kinds.map((t, i) => event(`budget-${i}`, t, `g${i}`)),
+        ),
+        { logger, summariser: runner.summariser },
+      );
+      await runner.idle();
+      expect(kinds.map(calls).reduce((a, b) => a + b, 0)).toBe(2);
+      const sources = await Promise.all(
+        kinds.map(async (t) => (await issueOf(projectId, t)).summary?.source),
+      );
+      expect(sources.filter((s) => s === "llm")).toHaveLength(2);
+      expect(sources.filter((s) => s === "heuristic")).toHaveLength(2);
+
+      // Another project has its own budget.
+      const other = await newProject();
+      const elsewhere = type("BudgetElsewhere");
+      await processBatch(db, errorJob(other, [event("budget-x", elsewhere, "h")]), {
         logger,
-        summariser,
+        summariser: runner.summariser,
       });
-      expect(llm.requests.length).toBe(before + 1);
-      expect(llm.requests.at(-1)?.body.messages[1]?.content).toContain("has occurred again");
-      expect((await getSummary(handle.db, alpha))?.text).toBe(`LLM summary #${llm.requests.length}`);
+      await runner.idle();
+      expect(calls(elsewhere)).toBe(1);
+    });
 
-      // Budget 3 counts issues with an LLM summary written today: alpha, beta, then delta fits;
-      // epsilon stays heuristic.
-      await processBatch(handle.db, errorJob(projectId, [bug("d1", "delta")]), { logger, summariser });
-      expect((await getSummary(handle.db, await issueId("delta")))?.source).toBe("llm");
-      const after = llm.requests.length;
-      await processBatch(handle.db, errorJob(projectId, [bug("e1", "epsilon")]), { logger, summariser });
-      expect(llm.requests.length).toBe(after);
-      expect((await getSummary(handle.db, await issueId("epsilon")))?.source).toBe("heuristic");
+    it("answers the same prompt from the cache without a call", async () => {
+      const runner = await start();
+      const projectId = await newProject();
+      const t = type("Cached");
+      const deps = { logger, summariser: runner.summariser };
+      // Two issues (fingerprints set by the app) whose events read exactly the same.
+      await processBatch(
+        db,
+        errorJob(projectId, [event("cache-a", t, "same", { fingerprint: "cache-a" })]),
+        deps,
+      );
+      await runner.idle();
+      expect(calls(t)).toBe(1);
+      await processBatch(
+        db,
+        errorJob(projectId, [event("cache-b", t, "same", { fingerprint: "cache-b" })]),
+        deps,
+      );
+      await runner.idle();
+      expect(calls(t)).toBe(1);
+      const rows = await db
+        .select({ id: issues.id })
+        .from(issues)
+        .where(and(eq(issues.projectId, projectId), eq(issues.exceptionType, t)));
+      expect(rows).toHaveLength(2);
+      const [a, b] = await Promise.all(rows.map((r) => getSummary(db, r.id)));
+      expect(a).toMatchObject({ source: "llm", model: "test-model" });
+      expect(b).toMatchObject({ source: "llm", text: a?.text, title: a?.title });
+
+      // The cache is per project: the same prompt elsewhere is paid for once there.
+      const other = await newProject();
+      await processBatch(
+        db,
+        errorJob(other, [event("cache-c", t, "same", { fingerprint: "cache-a" })]),
+        deps,
+      );
+      await runner.idle();
+      expect(calls(t)).toBe(2);
+    });
+
+    it("starts at most the rate limit's calls per window", async () => {
+      const runner = await start({ concurrency: 2 }, { rateLimit: { max: 2, durationMs: 500 } });
+      const projectId = await newProject();
+      const kinds = [0, 1, 2, 3, 4, 5].map((i) => type(`Rate${i}x`));
+      await processBatch(
+        db,
+        errorJob(
+          projectId,
+          kinds.map((t, i) => event(`rate-${i}`, t, `r${i}`)),
+        ),
+        { logger, summariser: runner.summariser },
+      );
+      await runner.idle();
+      const at = kinds
+        .flatMap((t) => stub.calls(`Exception type: ${t}\n`).map((r) => r.at))
+        .sort((x, y) => x - y);
+      expect(at).toHaveLength(6);
+      // Six calls at two per 500 ms need three windows.
+      expect(at[5]! - at[0]!).toBeGreaterThanOrEqual(900);
     });
   });
 }

@@ -1,55 +1,40 @@
 import { describe, expect, it } from "vitest";
-import { parseStack } from "../stack/index";
-import { buildPrompt, parseReply } from "./llm";
+import { LlmCallError, retryAfterMsFrom } from "./llm";
+import { InvalidSummaryJobError, isRetryable, retryDelayMs } from "./retry-policy";
 
-describe("parseReply", () => {
-  const good = { summary: "s", likelyCause: "c", suggestedFix: "f" };
-  it("reads plain, fenced and prose-wrapped JSON, and snake_case keys", () => {
-    expect(parseReply(JSON.stringify(good))).toEqual({ text: "s", likelyCause: "c", suggestedFix: "f" });
-    expect(parseReply(`\`\`\`json\n${JSON.stringify(good)}\n\`\`\``)).toEqual({
-      text: "s",
-      likelyCause: "c",
-      suggestedFix: "f",
-    });
-    expect(
-      parseReply('Sure! {"summary":"s","likely_cause":"c","suggested_fix":"f"} Hope this helps.'),
-    ).toEqual({
-      text: "s",
-      likelyCause: "c",
-      suggestedFix: "f",
-    });
+describe("retryAfterMsFrom", () => {
+  const h = (init: Record<string, string>) => new Headers(init);
+  it("reads seconds, retry-after-ms and HTTP dates, capped", () => {
+    expect(retryAfterMsFrom(h({ "retry-after": "2" }))).toBe(2000);
+    expect(retryAfterMsFrom(h({ "retry-after": "1.5" }))).toBe(1500);
+    expect(retryAfterMsFrom(h({ "retry-after-ms": "250", "retry-after": "9" }))).toBe(250);
+    const now = Date.parse("2026-03-01T10:00:00Z");
+    expect(retryAfterMsFrom(h({ "retry-after": "Sun, 01 Mar 2026 10:00:30 GMT" }), now)).toBe(30_000);
+    expect(retryAfterMsFrom(h({ "retry-after": "Sun, 01 Mar 2026 09:00:00 GMT" }), now)).toBe(0);
+    expect(retryAfterMsFrom(h({ "retry-after": "86400" }))).toBe(10 * 60_000);
   });
-
-  it("rejects replies without every field, and caps long fields", () => {
-    expect(parseReply('{"summary":"s","likelyCause":"c"}')).toBeNull();
-    expect(parseReply("no json here")).toBeNull();
-    expect(parseReply("{not json}")).toBeNull();
-    expect(parseReply('["summary"]')).toBeNull();
-    const long = parseReply(JSON.stringify({ ...good, summary: "x".repeat(5000) }));
-    expect(long?.text.length).toBe(2000);
+  it("is null when absent or unreadable", () => {
+    expect(retryAfterMsFrom(undefined)).toBeNull();
+    expect(retryAfterMsFrom(h({}))).toBeNull();
+    expect(retryAfterMsFrom(h({ "retry-after": "soon" }))).toBeNull();
   });
 });
 
-describe("buildPrompt", () => {
-  it("includes type, scrubbed message, culprit and frames marked app/lib", () => {
-    const frames = parseStack(
-      "TypeError: x\n    at getUser (/srv/app/src/users.ts:12:5)\n    at Layer.handle (/srv/app/node_modules/express/lib/router/layer.js:95:5)",
-      "nodejs",
-    );
-    const prompt = buildPrompt({
-      exceptionType: "TypeError",
-      message: "no user for alice@example.com",
-      frames,
-      language: "nodejs",
-      serviceName: "api",
-      reason: "regressed",
-    });
-    expect(prompt).toContain("Exception type: TypeError");
-    expect(prompt).toContain("Message: no user for [email]");
-    expect(prompt).not.toContain("alice@example.com");
-    expect(prompt).toContain("Culprit: getUser (users.ts)");
-    expect(prompt).toContain("[app] getUser (users.ts:12)");
-    expect(prompt).toContain("[lib] Layer.handle (express/lib/router/layer.js:95)");
-    expect(prompt).toContain("has occurred again");
+describe("retry policy", () => {
+  it("backs off exponentially, never sooner than Retry-After, capped", () => {
+    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 1000, new Error("db")))).toEqual([1000, 2000, 4000, 8000]);
+    const limited = new LlmCallError("429", true, 429, 5000);
+    expect(retryDelayMs(1, 1000, limited)).toBe(5000);
+    expect(retryDelayMs(4, 1000, limited)).toBe(8000);
+    expect(retryDelayMs(30, 1000, limited)).toBe(10 * 60_000);
+  });
+
+  it("retries 429, 5xx, network and database errors, not other 4xx, malformed replies or bad jobs", () => {
+    expect(isRetryable(new LlmCallError("429", true, 429))).toBe(true);
+    expect(isRetryable(new LlmCallError("network", true))).toBe(true);
+    expect(isRetryable(new Error("connection terminated"))).toBe(true);
+    expect(isRetryable(new LlmCallError("400", false, 400))).toBe(false);
+    expect(isRetryable(new LlmCallError("malformed", false, 200))).toBe(false);
+    expect(isRetryable(new InvalidSummaryJobError("bad"))).toBe(false);
   });
 });

@@ -1,68 +1,78 @@
-import { countLlmSummariesSince, type Db, type StackFrame, upsertSummary } from "@codewarden/drizzle";
+import { type IssueSummaryJob, SUMMARY_LIMITS } from "@codewarden/common";
+import { type Db, type StackFrame, upsertSummary } from "@codewarden/drizzle";
 import type pino from "pino";
 import { heuristicSummary } from "./heuristic";
 import type { Summariser } from "./llm";
+import { promptFrames } from "./prompt";
 
-/** An issue that needs a summary now, with the event that describes it. */
+/** An issue that needs a summary now, with the (scrubbed) event that describes it. */
 export interface IssueToSummarise {
   id: string;
   reason: "new" | "regressed";
   event: {
+    /** Natural key of the event; for a regression it tells this occasion from earlier ones. */
+    eventKey: string;
     exceptionType: string;
     message: string;
     frames: readonly StackFrame[];
     language: string | null;
     serviceName: string | null;
+    serviceVersion: string | null;
+    spanName: string | null;
+    route: string | null;
   };
 }
 
-/** LLM calls one job may make; the rest keep their heuristic summary (jobs must stay short). */
-export const MAX_LLM_CALLS_PER_JOB = 10;
+const short = (s: string | null, max = 256) => (s === null ? null : s.slice(0, max));
 
-function startOfUtcDay(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+/** The summary job of one issue: only what the prompt may hold, capped to the job schema. */
+export function summaryJobFor(projectId: string, t: IssueToSummarise): IssueSummaryJob {
+  const e = t.event;
+  return {
+    v: 1,
+    projectId,
+    issueId: t.id,
+    occasion: t.reason,
+    eventKey: e.eventKey,
+    event: {
+      exceptionType: e.exceptionType.slice(0, 256),
+      message: e.message.slice(0, SUMMARY_LIMITS.message),
+      frames: promptFrames(e.frames),
+      language: short(e.language),
+      serviceName: short(e.serviceName),
+      serviceVersion: short(e.serviceVersion),
+      spanName: short(e.spanName),
+      route: short(e.route),
+    },
+  };
 }
 
 /**
  * Every new issue gets a heuristic summary at once (kept if another writer got there first).
- * With a summariser, new and regressed issues are then summarised by the LLM — at most one
- * call per issue per occasion, never per event, within the project's daily budget.
+ * With a summariser, one LLM summary job per new or regressed issue is enqueued — never one per
+ * event, and never a model call inline; the job's answer replaces the heuristic summary.
  */
 export async function summariseIssues(
   db: Db,
   projectId: string,
   targets: readonly IssueToSummarise[],
-  deps: { logger: pino.Logger; summariser?: Summariser | null; now?: () => Date },
-): Promise<{ heuristic: number; llm: number }> {
+  deps: { logger: pino.Logger; summariser?: Summariser | null },
+): Promise<{ heuristic: number; enqueued: number }> {
   let heuristic = 0;
-  for (const t of targets) {
-    if (t.reason !== "new") continue;
-    const summary = heuristicSummary(t.event);
-    if (
-      await upsertSummary(db, t.id, { source: "heuristic", model: null, ...summary }, { onlyIfMissing: true })
-    )
-      heuristic++;
+  try {
+    for (const t of targets) {
+      if (t.reason !== "new") continue;
+      const summary = heuristicSummary(t.event);
+      const row = { source: "heuristic" as const, model: null, ...summary };
+      if (await upsertSummary(db, t.id, row, { onlyIfMissing: true })) heuristic++;
+    }
+  } catch (err) {
+    // The LLM jobs below do not depend on it (and the heuristic never replaces an LLM summary).
+    deps.logger.error({ err, projectId }, "writing heuristic summaries failed");
   }
 
   const summariser = deps.summariser;
-  if (!summariser || targets.length === 0) return { heuristic, llm: 0 };
-  const used = await countLlmSummariesSince(db, {
-    projectId,
-    since: startOfUtcDay(deps.now?.() ?? new Date()),
-  });
-  const allowance = Math.min(MAX_LLM_CALLS_PER_JOB, Math.max(0, summariser.dailyBudgetPerProject - used));
-  if (allowance < targets.length) {
-    deps.logger.info(
-      { projectId, wanted: targets.length, allowance, budget: summariser.dailyBudgetPerProject },
-      "llm summaries limited by budget; heuristic summaries kept",
-    );
-  }
-  let llm = 0;
-  for (const t of targets.slice(0, allowance)) {
-    const summary = await summariser.summarise({ ...t.event, reason: t.reason });
-    if (!summary) continue;
-    await upsertSummary(db, t.id, { source: "llm", model: summariser.model, ...summary });
-    llm++;
-  }
-  return { heuristic, llm };
+  if (!summariser || targets.length === 0) return { heuristic, enqueued: 0 };
+  await summariser.enqueue(targets.map((t) => summaryJobFor(projectId, t)));
+  return { heuristic, enqueued: targets.length };
 }

@@ -1,0 +1,87 @@
+import { sql } from "drizzle-orm";
+import { type Db, rowsOf } from "../client";
+import { eventKeys, events } from "../schema/events";
+import { issueHourlyCounts } from "../schema/issues";
+
+/** Advisory lock id of the retention job: one worker at a time prunes, the others skip. */
+const RETENTION_LOCK_ID = 0x63770002;
+
+export interface PruneParams {
+  /** Event bodies received, and hourly counts older than this many days, are deleted. */
+  eventRetentionDays: number;
+  /** Natural keys seen longer ago than this are forgotten. */
+  eventKeyWindowHours: number;
+  /** Rows per delete statement (each in its own short transaction). */
+  batchSize?: number;
+  /** Upper bound on statements per table per run (a run never holds the database for long). */
+  maxBatches?: number;
+  now?: Date;
+}
+
+export interface PruneResult {
+  /** False when another process holds the retention lock (nothing was done). */
+  ran: boolean;
+  events: number;
+  eventKeys: number;
+  hourlyCounts: number;
+}
+
+/**
+ * Applies bounded storage's time limits: deletes event bodies older than the retention period,
+ * natural keys older than the retry window, and hourly counts older than the retention period,
+ * in small batches. Issues, their counters and summaries stay.
+ */
+export async function pruneExpired(db: Db, params: PruneParams): Promise<PruneResult> {
+  const now = params.now ?? new Date();
+  const batch = params.batchSize ?? 5000;
+  const maxBatches = params.maxBatches ?? 200;
+  const eventsBefore = new Date(now.getTime() - params.eventRetentionDays * 86_400_000).toISOString();
+  const keysBefore = new Date(now.getTime() - params.eventKeyWindowHours * 3_600_000).toISOString();
+
+  // Each batch is its own short transaction holding a transaction-level advisory lock (a pool
+  // may run statements on different connections, so a session lock could not be released).
+  let ran = true;
+  const drain = async (statement: (tx: Db) => ReturnType<Db["execute"]>): Promise<number> => {
+    let total = 0;
+    for (let i = 0; i < maxBatches && ran; i++) {
+      const n = await db.transaction(async (tx) => {
+        const got = rowsOf<{ locked: boolean }>(
+          await tx.execute(sql`select pg_try_advisory_xact_lock(${RETENTION_LOCK_ID}) as locked`),
+        );
+        if (!got[0]?.locked) {
+          ran = false;
+          return 0;
+        }
+        return Number(rowsOf<{ n: number }>(await statement(tx))[0]?.n ?? 0);
+      });
+      total += n;
+      if (n < batch) break;
+    }
+    return total;
+  };
+  const eventsDeleted = await drain((tx) =>
+    tx.execute(sql`
+        with gone as (
+          delete from ${events} where id in (
+            select id from ${events} where received_at < ${eventsBefore}::timestamptz limit ${batch})
+          returning 1)
+        select count(*)::int as n from gone`),
+  );
+  const keysDeleted = await drain((tx) =>
+    tx.execute(sql`
+        with gone as (
+          delete from ${eventKeys} where (project_id, event_key) in (
+            select project_id, event_key from ${eventKeys} where seen_at < ${keysBefore}::timestamptz limit ${batch})
+          returning 1)
+        select count(*)::int as n from gone`),
+  );
+  const countsDeleted = await drain((tx) =>
+    tx.execute(sql`
+        with gone as (
+          delete from ${issueHourlyCounts} where (issue_id, hour) in (
+            select issue_id, hour from ${issueHourlyCounts} where hour < ${eventsBefore}::timestamptz limit ${batch})
+          returning 1)
+        select count(*)::int as n from gone`),
+  );
+  return { ran, events: eventsDeleted, eventKeys: keysDeleted, hourlyCounts: countsDeleted };
+}
