@@ -1,4 +1,11 @@
-import { type ErrorBatchJob, JOB_ERROR_BATCH, LIMITS, QUEUE_ERRORS } from "@codewarden/common";
+import {
+  cappedBackoffMs,
+  ERROR_JOB_BACKOFF,
+  type ErrorBatchJob,
+  JOB_ERROR_BATCH,
+  LIMITS,
+  QUEUE_ERRORS,
+} from "@codewarden/common";
 import type { Db } from "@codewarden/drizzle";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -109,6 +116,14 @@ export async function startWorker(
     lockDuration: config.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
     stalledInterval: config.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
     maxStalledCount: config.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
+    settings: {
+      // Error-batch jobs back off exponentially up to a minute (see ERROR_JOB_OPTIONS).
+      backoffStrategy: (attemptsMade, type, _err, job) => {
+        const backoff = job?.opts.backoff;
+        const base = typeof backoff === "object" && backoff.delay ? backoff.delay : 1000;
+        return type === ERROR_JOB_BACKOFF ? cappedBackoffMs(attemptsMade, base) : base;
+      },
+    },
     autorun: false,
   });
   worker.on("error", (err) => logger.error({ err }, "worker error"));

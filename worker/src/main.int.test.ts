@@ -2,10 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ERROR_JOB_OPTIONS } from "@codewarden/collector";
 import { JOB_ERROR_BATCH, QUEUE_ERRORS } from "@codewarden/common";
 import { ensureBootstrap, issues } from "@codewarden/drizzle";
 import { Queue } from "bullmq";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../drizzle/src/testing";
@@ -107,6 +108,29 @@ describe("the Bun worker process", () => {
     });
     expect(failed.attemptsMade).toBe(1);
     expect(failed.failedReason).toMatch(/invalid error batch job/);
+
+    // A job that fails while the database is broken is retried with the collector's job options
+    // (the worker's capped exponential backoff) and stored once the database is back.
+    await db.handle.db.execute(sql`alter table event_keys rename to event_keys_away`);
+    const retried = await queue.add(
+      JOB_ERROR_BATCH,
+      errorJob(projectId, [errorEvent({ seed: `bun-${prefix}-retry`, exceptionType: "RetriedError" })]),
+      ERROR_JOB_OPTIONS,
+    );
+    const afterFailure = await until("a failed attempt", 15_000, async () => {
+      const j = await queue.getJob(retried.id!);
+      return j && j.attemptsMade >= 1 ? j : undefined;
+    });
+    expect(await afterFailure.getState()).toBe("delayed");
+    await db.handle.db.execute(sql`alter table event_keys_away rename to event_keys`);
+    await until("the retried job's issue", 30_000, async () => {
+      const [row] = await db.handle.db
+        .select({ eventCount: issues.eventCount })
+        .from(issues)
+        .where(eq(issues.exceptionType, "RetriedError"));
+      return row?.eventCount === 1 ? row : undefined;
+    });
+    expect(await (await queue.getJob(retried.id!))?.getState()).toBe("completed");
 
     child.kill("SIGTERM");
     const code = await Promise.race([

@@ -38,9 +38,22 @@ export function stripBundleHash(basename: string): string {
   );
 }
 
+/** Memo of normaliseFile: a service's frames name the same files over and over. */
+const normalisedFiles = new Map<string, string | null>();
+const MAX_MEMO_FILES = 10_000;
+
 /** A file reference without scheme, query, line suffixes, machine-specific prefix or bundle hash. */
 export function normaliseFile(file: string | null): string | null {
   if (!file) return null;
+  const known = normalisedFiles.get(file);
+  if (known !== undefined) return known;
+  const result = computeNormalisedFile(file);
+  if (normalisedFiles.size >= MAX_MEMO_FILES) normalisedFiles.clear();
+  if (file.length <= 1024) normalisedFiles.set(file, result);
+  return result;
+}
+
+function computeNormalisedFile(file: string): string | null {
   let f = file.trim().replace(/\\/g, "/");
   f = f.replace(/^(file|webpack|webpack-internal|app|vite):\/\/+(\.\/)?/, "/");
   f = f.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, ""); // http(s)://host (browser bundles)

@@ -69,20 +69,61 @@ export function userDigestOf(attributes: Readonly<Record<string, string | number
   return createHash("sha256").update(String(id)).digest("hex").slice(0, 32);
 }
 
+/**
+ * Results shared by the events of one batch: the events of an issue repeat the same stack
+ * trace (and often the same message), and scrubbing and parsing it is most of the per-event cost.
+ */
+export interface PrepareMemo {
+  text: Map<string, string>;
+  frames: Map<string, ReturnType<typeof parseStack>>;
+}
+
+export function createPrepareMemo(): PrepareMemo {
+  return { text: new Map(), frames: new Map() };
+}
+
+/**
+ * A stack trace scrubbed line-wise at its first line break: the first line usually repeats the
+ * (variable) message, the rest is the same for every occurrence of a bug, so with a memo it is
+ * scrubbed once per batch. (Scrubbing rules do not span a line break that is followed by a frame.)
+ */
+function scrubStack(stack: string, scrubText: (s: string) => string, memo?: PrepareMemo): string {
+  const nl = stack.indexOf("\n");
+  if (!memo || nl < 0) return scrubText(stack);
+  return `${scrubText(stack.slice(0, nl))}\n${scrubText(stack.slice(nl + 1))}`;
+}
+
 /** Scrubbed, parsed and fingerprinted form of one error event, ready to store. */
 export function prepareEvent(
   raw: ErrorEvent,
   receivedAt: Date,
   scrubber: Scrubber = defaultScrubber,
   inApp?: InAppOptions,
+  memo?: PrepareMemo,
 ): StoreErrorEvent & { language: string | null } {
-  const scrubText = scrubber.text;
+  const scrubText = memo
+    ? (s: string): string => {
+        let out = memo.text.get(s);
+        if (out === undefined) {
+          out = scrubber.text(s);
+          memo.text.set(s, out);
+        }
+        return out;
+      }
+    : scrubber.text;
   const e = storableEvent(raw);
   const exceptionType = scrubText(e.exceptionType);
   const message = scrubText(e.message);
-  const stacktrace = e.stacktrace === null ? null : scrubText(e.stacktrace);
+  const stacktrace = e.stacktrace === null ? null : scrubStack(e.stacktrace, scrubText, memo);
   const language = e.resource.sdkLanguage;
-  const frames = parseStack(stacktrace, language, inApp);
+  let frames: ReturnType<typeof parseStack>;
+  if (memo) {
+    const key = `${language ?? ""}\u0000${stacktrace ?? ""}`;
+    frames = memo.frames.get(key) ?? parseStack(stacktrace, language, inApp);
+    memo.frames.set(key, frames);
+  } else {
+    frames = parseStack(stacktrace, language, inApp);
+  }
   let timestamp = new Date(e.timestamp);
   if (Number.isNaN(timestamp.getTime()) || timestamp.getTime() > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) {
     timestamp = receivedAt;
@@ -133,7 +174,8 @@ export async function processBatch(
     rules.include.length + rules.exclude.length > 0
       ? { inAppInclude: rules.include, inAppExclude: rules.exclude }
       : undefined;
-  const prepared = errors.map((e) => prepareEvent(e, receivedAt, deps.scrubber, inApp));
+  const memo = createPrepareMemo();
+  const prepared = errors.map((e) => prepareEvent(e, receivedAt, deps.scrubber, inApp, memo));
   const result = await storeErrorEvents(
     db,
     {

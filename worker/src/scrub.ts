@@ -107,14 +107,34 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/**
+ * Cheap necessary conditions: a rule whose regex cannot match without this substring is skipped
+ * (most telemetry strings have no `@`, `://` or token prefix, and a regex pass over a long stack
+ * trace is the bulk of scrubbing's cost).
+ */
+const NEEDS: Partial<Record<ScrubRule, (s: string) => boolean>> = {
+  "url-credentials": (s) => s.includes("://"),
+  bearer: (s) => s.includes("Bearer") || s.includes("Basic") || s.includes("Token"),
+  jwt: (s) => s.includes("eyJ"),
+  email: (s) => s.includes("@"),
+};
+
 /** A scrubber with a chosen set of rules (deployment configuration: CODEWARDEN_SCRUB_*). */
 export function createScrubber(options: ScrubOptions = {}): Scrubber {
   const chosen = new Set(options.rules ?? SCRUB_RULES);
-  const rules: Array<[RegExp, Replacement]> = SCRUB_RULES.filter((r) => chosen.has(r)).flatMap(
-    (r) => RULES[r],
+  const rules: Array<[RegExp, Replacement, ((s: string) => boolean) | undefined]> = SCRUB_RULES.filter((r) =>
+    chosen.has(r),
+  ).flatMap((r) =>
+    RULES[r].map(
+      ([re, rep]) => [re, rep, NEEDS[r]] as [RegExp, Replacement, ((s: string) => boolean) | undefined],
+    ),
   );
   for (const p of options.extraPatterns ?? []) {
-    rules.push([new RegExp(p.source, p.flags.includes("g") ? p.flags : `${p.flags}g`), "[redacted]"]);
+    rules.push([
+      new RegExp(p.source, p.flags.includes("g") ? p.flags : `${p.flags}g`),
+      "[redacted]",
+      undefined,
+    ]);
   }
   const extraKey =
     options.extraKeys && options.extraKeys.length > 0
@@ -123,7 +143,8 @@ export function createScrubber(options: ScrubOptions = {}): Scrubber {
   const sensitive = (key: string) => SENSITIVE_KEY.test(key) || (extraKey?.test(key) ?? false);
   const text = (input: string): string => {
     let out = input;
-    for (const [re, replacement] of rules) {
+    for (const [re, replacement, needs] of rules) {
+      if (needs && !needs(out)) continue;
       // biome-ignore lint/suspicious/noExplicitAny: String#replace accepts both forms
       out = out.replace(re, replacement as any);
     }

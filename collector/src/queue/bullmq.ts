@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  ERROR_JOB_BACKOFF,
   type ErrorBatchJob,
   type ErrorQueue,
   JOB_ERROR_BATCH,
@@ -28,10 +29,14 @@ export interface BullmqErrorQueue extends ErrorQueue {
   readonly queue: Queue;
 }
 
-/** Retries and retention of error-batch jobs (the worker reads `attempts` to decide when to give up). */
+/**
+ * Retries and retention of error-batch jobs. A job that fails because Postgres is unreachable
+ * is retried with backoff growing from 1 s to 1 min (the worker's ERROR_JOB_BACKOFF strategy):
+ * 240 attempts ride out a database outage of about four hours before a job fails for good.
+ */
 export const ERROR_JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: "exponential", delay: 1000 },
+  attempts: 240,
+  backoff: { type: ERROR_JOB_BACKOFF, delay: 1000 },
   removeOnComplete: { count: 1000, age: 24 * 3600 },
   removeOnFail: { count: 10_000, age: 7 * 24 * 3600 },
 } as const;

@@ -60,11 +60,7 @@ const INSERT_CHUNK = 1000;
 /** Distinct services / environments remembered per issue. */
 const MAX_TAGS_PER_ISSUE = 50;
 
-function hourOf(d: Date): string {
-  const h = new Date(d.getTime());
-  h.setUTCMinutes(0, 0, 0);
-  return h.toISOString();
-}
+const HOUR_MS = 3_600_000;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -166,7 +162,9 @@ export async function storeErrorEvents(
     const duplicates = inBatchDuplicates + (keys.length - fresh.length);
     if (fresh.length === 0) return { ...EMPTY_RESULT, duplicates };
     // Oldest first: the hourly cap keeps the first events of each hour.
-    fresh.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || (a.eventKey < b.eventKey ? -1 : 1));
+    const timeOf = new Map<StoreErrorEvent, number>();
+    for (const e of fresh) timeOf.set(e, e.timestamp.getTime());
+    fresh.sort((a, b) => timeOf.get(a)! - timeOf.get(b)! || (a.eventKey < b.eventKey ? -1 : 1));
 
     // One representative event (the earliest) per fingerprint describes a new issue.
     const byFingerprint = new Map<string, StoreErrorEvent>();
@@ -220,12 +218,19 @@ export async function storeErrorEvents(
     };
 
     // Bodies already stored this hour = min(count so far, cap): read the touched hours' counts.
-    const hourly = new Map<string, { issueId: string; hour: string; before: number; count: number }>();
+    type Hour = { issueId: string; hour: string; before: number; count: number };
+    const hourly = new Map<string, Hour>();
+    const hourOfEvent: Hour[] = [];
     for (const e of fresh) {
       const issueId = issueOf(e).id;
-      const hour = hourOf(e.timestamp);
-      const key = `${issueId}|${hour}`;
-      if (!hourly.has(key)) hourly.set(key, { issueId, hour, before: 0, count: 0 });
+      const hourMs = Math.floor(timeOf.get(e)! / HOUR_MS) * HOUR_MS;
+      const key = `${issueId}|${hourMs}`;
+      let h = hourly.get(key);
+      if (!h) {
+        h = { issueId, hour: new Date(hourMs).toISOString(), before: 0, count: 0 };
+        hourly.set(key, h);
+      }
+      hourOfEvent.push(h);
     }
     if (cap > 0) {
       const pairs = JSON.stringify([...hourly.values()].map((h) => ({ issue_id: h.issueId, hour: h.hour })));
@@ -237,15 +242,16 @@ export async function storeErrorEvents(
             on c.issue_id = p.issue_id and c.hour = p.hour`),
       );
       for (const r of existing) {
-        const hour = (r.hour instanceof Date ? r.hour : new Date(r.hour)).toISOString();
-        const h = hourly.get(`${r.issue_id}|${hour}`);
+        const hourMs = (r.hour instanceof Date ? r.hour : new Date(r.hour)).getTime();
+        const h = hourly.get(`${r.issue_id}|${hourMs}`);
         if (h) h.before = Number(r.count);
       }
     }
 
     const deltas = new Map<string, IssueDelta>();
     const bodies: Array<{ issueId: string; event: StoreErrorEvent }> = [];
-    for (const e of fresh) {
+    for (let i = 0; i < fresh.length; i++) {
+      const e = fresh[i]!;
       const issue = issueOf(e);
       const release = e.serviceVersion;
       let d = deltas.get(issue.id);
@@ -274,7 +280,7 @@ export async function storeErrorEvents(
       if (e.serviceName) d.services.add(e.serviceName);
       if (e.environment) d.environments.add(e.environment);
       if (e.userDigest) d.users.add(e.userDigest);
-      const h = hourly.get(`${issue.id}|${hourOf(e.timestamp)}`)!;
+      const h = hourOfEvent[i]!;
       const firstReopening = reopen && !d.regress;
       if (firstReopening || h.before + h.count < cap) bodies.push({ issueId: issue.id, event: e });
       h.count++;

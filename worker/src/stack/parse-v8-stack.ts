@@ -59,7 +59,23 @@ function packageOf(file: string | null): string | null {
   return parts[0] || null;
 }
 
+/**
+ * Memo of parsed frame lines: every occurrence of a bug repeats the same `at …` lines, and a
+ * service has few distinct ones. Frames are shared read-only (overrides copy them).
+ */
+const frameMemo = new Map<string, StackFrame>();
+const MAX_MEMO_FRAMES = 20_000;
+
 function v8Frame(body: string): StackFrame {
+  const known = frameMemo.get(body);
+  if (known) return known;
+  const f = computeV8Frame(body);
+  if (frameMemo.size >= MAX_MEMO_FRAMES) frameMemo.clear();
+  if (body.length <= 2048) frameMemo.set(body, Object.freeze(f) as StackFrame);
+  return f;
+}
+
+function computeV8Frame(body: string): StackFrame {
   let fn: string | null = null;
   let location = body;
   const open = body.indexOf(" (");
