@@ -1,69 +1,14 @@
 /**
- * The two targets of the ingest benchmark as child processes, and a cleanup registry that stops
- * them (SIGTERM, then SIGKILL) and removes temporary directories on every exit path.
+ * The two targets of the ingest benchmark as child processes (stopped and cleaned up through
+ * bench/lib/children.ts).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, freePort, LAUNCHER, ROOT, type Spawned, spawnProcess } from "../../test/e2e/harness";
+import { tempDir, track } from "../lib/children";
 
-const cleanups: Array<() => Promise<void>> = [];
-const live = new Set<Spawned>();
-const tempDirs = new Set<string>();
-
-/** Stops a child: SIGTERM and up to `graceMs` to exit, then SIGKILL. Never throws. */
-export async function stopHard(p: Spawned, graceMs = 20_000): Promise<number | string> {
-  try {
-    return await p.stop(graceMs);
-  } catch {
-    p.child.kill("SIGKILL");
-    return p.exited(5_000).catch(() => "unknown");
-  } finally {
-    live.delete(p);
-  }
-}
-
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-export function removeTempDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  tempDirs.delete(dir);
-}
-
-/** Runs registered cleanups (last first), then stops any child still alive and removes temp dirs. */
-export async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!();
-    } catch (err) {
-      console.error("cleanup failed:", err);
-    }
-  }
-  for (const p of [...live]) await stopHard(p);
-  for (const dir of [...tempDirs]) removeTempDir(dir);
-}
-
-// Last resort when the process exits without running cleanupAll (uncaught error, process.exit).
-process.on("exit", () => {
-  for (const p of live) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping the targets`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-function track(p: Spawned): Spawned {
-  live.add(p);
-  return p;
-}
+export { cleanupAll, removeTempDir, stopHard, tempDir } from "../lib/children";
 
 export interface Baseline {
   url: string;

@@ -1,11 +1,10 @@
 /**
  * The processes of the worker benchmark: a redis-server of its own, the Bun worker
  * (`bun worker/src/main.ts`) and the collector (`collector/src/main.ts` under Node with tsx), as
- * they run in production; plus a registry that stops every child (SIGTERM, then SIGKILL) and
- * removes temporary directories on every exit path, and CPU accounting from /proc.
+ * they run in production (stopped and cleaned up through bench/lib/children.ts), and CPU
+ * accounting from /proc.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { QUEUE_ERRORS } from "@codewarden/common";
 import { Queue } from "bullmq";
@@ -20,50 +19,9 @@ import {
   spawnProcess,
   startRedisServer,
 } from "../../test/e2e/harness";
+import { stopHard, track } from "../lib/children";
 
-const live = new Set<Spawned>();
-const tempDirs = new Set<string>();
-
-/** Stops a child: SIGTERM and up to `graceMs` to exit, then SIGKILL. Never throws. */
-export async function stopHard(p: Spawned, graceMs = 20_000): Promise<number | string> {
-  try {
-    return await p.stop(graceMs);
-  } catch {
-    p.child.kill("SIGKILL");
-    return p.exited(5_000).catch(() => "unknown");
-  } finally {
-    live.delete(p);
-  }
-}
-
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-/** Stops every child still running and removes the temporary directories. */
-export async function cleanupAll(): Promise<void> {
-  for (const p of [...live]) await stopHard(p);
-  for (const dir of [...tempDirs]) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-process.on("exit", () => {
-  for (const p of live) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping the benchmark's processes`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-function track(p: Spawned): Spawned {
-  live.add(p);
-  return p;
-}
+export { cleanupAll, stopHard, tempDir } from "../lib/children";
 
 /** A redis-server of the benchmark's own on a free port (no persistence), stopped at cleanup. */
 export async function startBenchRedis(): Promise<RedisServer> {

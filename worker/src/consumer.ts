@@ -8,8 +8,8 @@ import {
 } from "@codewarden/common";
 import type { Db } from "@codewarden/drizzle";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
-import { Redis } from "ioredis";
 import type pino from "pino";
+import { quietRedis, runWhenReady } from "./bullmq";
 import type { WorkerConfig } from "./config";
 import { InvalidJobError, type ProcessBatchResult, processBatch } from "./process-batch";
 import type { Scrubber } from "./scrub";
@@ -31,8 +31,6 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** How long start-up waits for Redis before failing. */
-const READY_TIMEOUT_MS = 30_000;
 /** Defaults of WORKER_LOCK_DURATION_MS, WORKER_STALLED_INTERVAL_MS and WORKER_MAX_STALLED_COUNT. */
 const DEFAULT_LOCK_DURATION_MS = 30_000;
 const DEFAULT_STALLED_INTERVAL_MS = 30_000;
@@ -69,17 +67,7 @@ export async function startWorker(
   deps: WorkerDeps,
 ): Promise<RunningWorker> {
   const { db, logger, summariser } = deps;
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  let lastRedisError = 0;
-  connection.on("error", (err) => {
-    // ioredis reports every reconnect attempt while Redis is down: log at most every 30 s.
-    if (Date.now() - lastRedisError < 30_000) return;
-    lastRedisError = Date.now();
-    logger.warn(
-      { err: { message: err.message, code: (err as NodeJS.ErrnoException).code } },
-      "redis connection error",
-    );
-  });
+  const connection = quietRedis(config.redisUrl, logger, "codewarden-worker");
 
   const store = (data: unknown, log: pino.Logger) =>
     processBatch(db, data, {
@@ -141,25 +129,7 @@ export async function startWorker(
     logger.debug({ jobId: job.id, ...result }, "error batch processed"),
   );
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      worker.waitUntilReady(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`worker: Redis not ready after ${READY_TIMEOUT_MS} ms`)),
-          READY_TIMEOUT_MS,
-        );
-      }),
-    ]);
-  } catch (err) {
-    await worker.close(true).catch(() => {});
-    connection.disconnect();
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  void worker.run().catch((err) => logger.error({ err }, "worker stopped with an error"));
+  await runWhenReady(worker, connection, logger, "worker");
 
   return {
     async close() {

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
 import { type Db, rowsOf } from "../client";
 import { eventKeys, events } from "../schema/events";
 import { issueHourlyCounts } from "../schema/issues";
@@ -59,29 +60,18 @@ export async function pruneExpired(db: Db, params: PruneParams): Promise<PruneRe
     }
     return total;
   };
-  const eventsDeleted = await drain((tx) =>
-    tx.execute(sql`
+  /** Deletes up to `batch` rows of `table` whose `time` is before `before`, identified by `key`. */
+  const expire = (table: PgTable, key: string, time: string, before: string) =>
+    drain((tx) =>
+      tx.execute(sql`
         with gone as (
-          delete from ${events} where id in (
-            select id from ${events} where received_at < ${eventsBefore}::timestamptz limit ${batch})
+          delete from ${table} where (${sql.raw(key)}) in (
+            select ${sql.raw(key)} from ${table} where ${sql.raw(time)} < ${before}::timestamptz limit ${batch})
           returning 1)
         select count(*)::int as n from gone`),
-  );
-  const keysDeleted = await drain((tx) =>
-    tx.execute(sql`
-        with gone as (
-          delete from ${eventKeys} where (project_id, event_key) in (
-            select project_id, event_key from ${eventKeys} where seen_at < ${keysBefore}::timestamptz limit ${batch})
-          returning 1)
-        select count(*)::int as n from gone`),
-  );
-  const countsDeleted = await drain((tx) =>
-    tx.execute(sql`
-        with gone as (
-          delete from ${issueHourlyCounts} where (issue_id, hour) in (
-            select issue_id, hour from ${issueHourlyCounts} where hour < ${eventsBefore}::timestamptz limit ${batch})
-          returning 1)
-        select count(*)::int as n from gone`),
-  );
+    );
+  const eventsDeleted = await expire(events, "id", "received_at", eventsBefore);
+  const keysDeleted = await expire(eventKeys, "project_id, event_key", "seen_at", keysBefore);
+  const countsDeleted = await expire(issueHourlyCounts, "issue_id, hour", "hour", eventsBefore);
   return { ran, events: eventsDeleted, eventKeys: keysDeleted, hourlyCounts: countsDeleted };
 }

@@ -7,8 +7,8 @@ import {
 } from "@codewarden/common";
 import type { Db } from "@codewarden/drizzle";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
-import { Redis } from "ioredis";
 import type pino from "pino";
+import { quietRedis, runWhenReady } from "../bullmq";
 import { createLlmClient, type LlmClient, type LlmConfig } from "./llm";
 import { DEFAULT_SUMMARY_BACKOFF_MS, isRetryable, retryDelayMs } from "./retry-policy";
 import { runSummaryJob, type SummaryJobOutcome } from "./summary-job";
@@ -24,21 +24,6 @@ export function summaryJobOptions(attempts: number, backoffMs = DEFAULT_SUMMARY_
     removeOnComplete: { count: 10_000, age: 7 * 24 * 3600 },
     removeOnFail: { count: 10_000, age: 7 * 24 * 3600 },
   };
-}
-
-function quietRedis(url: string, logger: pino.Logger, name: string): Redis {
-  const connection = new Redis(url, { maxRetriesPerRequest: null, connectionName: name });
-  let last = 0;
-  connection.on("error", (err) => {
-    // ioredis reports every reconnect attempt while Redis is down: log at most every 30 s.
-    if (Date.now() - last < 30_000) return;
-    last = Date.now();
-    logger.warn(
-      { err: { message: err.message, code: (err as NodeJS.ErrnoException).code } },
-      "redis connection error",
-    );
-  });
-  return connection;
 }
 
 export interface BullmqSummaryQueueOptions {
@@ -128,8 +113,6 @@ export interface RunningSummaryWorker {
   close(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 30_000;
-
 /**
  * Consumes `QUEUE_SUMMARIES` with `runSummaryJob` under a BullMQ rate limiter. Retryable
  * failures (429, 5xx, network, database) are thrown as-is and retried with exponential backoff
@@ -188,25 +171,7 @@ export async function startSummaryWorker(
     logger.debug({ jobId: job.id, outcome }, "summary job done"),
   );
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      worker.waitUntilReady(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`summary worker: Redis not ready after ${READY_TIMEOUT_MS} ms`)),
-          READY_TIMEOUT_MS,
-        );
-      }),
-    ]);
-  } catch (err) {
-    await worker.close(true).catch(() => {});
-    connection.disconnect();
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  void worker.run().catch((err) => logger.error({ err }, "summary worker stopped with an error"));
+  await runWhenReady(worker, connection, logger, "summary worker");
 
   const closeTimeoutMs = config.closeTimeoutMs ?? 5_000;
   return {
