@@ -41,7 +41,9 @@ export function decodeAnyValue(r: Reader, depth: number): AnyValue {
   const end = messageEnd(r);
   let value: AnyValue = null;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     switch (field) {
       case ANY_STRING:
         expectWire(field, wire, WIRE_LEN);
@@ -83,7 +85,9 @@ function decodeArrayValue(r: Reader, depth: number): AnyValue[] {
   const end = messageEnd(r);
   const values: AnyValue[] = [];
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === LIST_VALUES) {
       expectWire(field, wire, WIRE_LEN);
       const v = decodeAnyValue(r, depth);
@@ -98,7 +102,9 @@ function decodeKvList(r: Reader, depth: number): KvList {
   const end = messageEnd(r);
   const entries: Array<[string, AnyValue]> = [];
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === LIST_VALUES) {
       expectWire(field, wire, WIRE_LEN);
       const kv = decodeKeyValue(r, depth);
@@ -115,7 +121,9 @@ export function decodeKeyValue(r: Reader, depth: number): [string, AnyValue] {
   let key = "";
   let value: AnyValue = null;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === KV_KEY) {
       expectWire(field, wire, WIRE_LEN);
       key = r.string();
@@ -140,7 +148,9 @@ export function decodeResourceAt(r: Reader, start: number, end: number): Attribu
   const saved = r.pos;
   r.pos = start;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === RESOURCE_ATTRIBUTES) {
       expectWire(field, wire, WIRE_LEN);
       decodeAttributeInto(r, attrs);
@@ -159,7 +169,9 @@ export function keyValueHasKey(r: Reader, keys: readonly Uint8Array[]): boolean 
   const end = messageEnd(r);
   let found = false;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === KV_KEY && wire === WIRE_LEN) {
       const len = r.uint32();
       const start = r.pos;

@@ -44,7 +44,9 @@ export interface WalkCallbacks<T> {
  */
 export function walkExportRequest<T>(r: Reader, cb: WalkCallbacks<T>): void {
   while (r.pos < r.len) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === REQUEST_RESOURCE_ITEMS) {
       expectWire(field, wire, WIRE_LEN);
       walkResourceItems(r, cb);
@@ -57,7 +59,9 @@ function walkResourceItems<T>(r: Reader, cb: WalkCallbacks<T>): void {
   let resource: [number, number] | null = null;
   const items: T[] = [];
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === RESOURCE_ITEMS_RESOURCE) {
       expectWire(field, wire, WIRE_LEN);
       resource = readRange(r);
@@ -86,7 +90,9 @@ function walkScopeItems<T>(r: Reader, cb: WalkCallbacks<T>, items: T[]): void {
   const end = messageEnd(r);
   let index = 0;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === SCOPE_ITEMS_ITEMS) {
       expectWire(field, wire, WIRE_LEN);
       const start = r.pos;

@@ -55,7 +55,9 @@ function decodeRecordIfCandidate(r: Reader, index: number): DecodedLogRecord | n
   const start = r.pos;
   let candidate = false;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === LOG_ATTRIBUTES && wire === WIRE_LEN && !candidate) {
       if (keyValueHasKey(r, EXCEPTION_KEYS)) candidate = true;
     } else skipField(r, wire);
@@ -80,7 +82,9 @@ function decodeRecord(r: Reader, end: number, index: number): DecodedLogRecord {
     eventName: "",
   };
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     switch (field) {
       case LOG_TIME:
         expectWire(field, wire, WIRE_FIXED64);

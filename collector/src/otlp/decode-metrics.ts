@@ -37,7 +37,9 @@ export function decodeMetricsProto(bytes: Uint8Array): DecodedMetrics {
 function walk(r: Reader, childField: number, onChild: (r: Reader) => void): void {
   const end = messageEnd(r);
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === childField) {
       expectWire(field, wire, WIRE_LEN);
       onChild(r);
@@ -51,7 +53,9 @@ function countDataPoints(r: Reader): number {
   const end = messageEnd(r);
   let count = 0;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (METRIC_DATA_FIELDS.has(field)) {
       expectWire(field, wire, WIRE_LEN);
       walk(r, DATA_POINTS, (r) => {

@@ -62,7 +62,9 @@ function decodeSpanIfCandidate(r: Reader, index: number): DecodedSpan | null {
   const start = r.pos;
   let candidate = false;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === SPAN_EVENTS && wire === WIRE_LEN) {
       const evEnd = messageEnd(r);
       if (!candidate && hasExceptionName(r, evEnd)) candidate = true;
@@ -83,7 +85,9 @@ function decodeSpanIfCandidate(r: Reader, index: number): DecodedSpan | null {
 function hasExceptionName(r: Reader, end: number): boolean {
   let isException = false;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === EVENT_NAME && wire === WIRE_LEN) {
       const len = r.uint32();
       const s = r.pos;
@@ -98,7 +102,9 @@ function hasExceptionName(r: Reader, end: number): boolean {
 function statusIsError(r: Reader, end: number): boolean {
   let code = 0;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === STATUS_CODE && wire === WIRE_VARINT) code = r.int32();
     else skipField(r, wire);
   }
@@ -121,7 +127,9 @@ function decodeSpan(r: Reader, end: number, index: number): DecodedSpan {
   };
   let eventIndex = 0;
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     switch (field) {
       case SPAN_TRACE_ID:
         expectWire(field, wire, WIRE_LEN);
@@ -179,7 +187,9 @@ function decodeEventIfException(r: Reader, index: number): DecodedSpanEvent | nu
   r.pos = start;
   const event: DecodedSpanEvent = { index, timeUnixNano: 0n, name: "", attributes: new Map() };
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === EVENT_TIME) {
       expectWire(field, wire, WIRE_FIXED64);
       event.timeUnixNano = readFixed64(r);
@@ -198,7 +208,9 @@ function decodeEventIfException(r: Reader, index: number): DecodedSpanEvent | nu
 function decodeStatus(r: Reader, span: DecodedSpan): void {
   const end = messageEnd(r);
   while (r.pos < end) {
-    const [field, wire] = readTag(r);
+    const tag = readTag(r);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === STATUS_MESSAGE) {
       expectWire(field, wire, WIRE_LEN);
       span.statusMessage = r.string();

@@ -50,12 +50,14 @@ export function isReaderError(err: unknown): err is Error {
   );
 }
 
-/** Reads a tag and returns [fieldNumber, wireType]; field number 0 is illegal. */
-export function readTag(r: Reader): [number, number] {
+/**
+ * Reads a tag (field number `tag >>> 3`, wire type `tag & 7`; a number, not a pair, so the hot
+ * loops allocate nothing); field number 0 is illegal.
+ */
+export function readTag(r: Reader): number {
   const tag = r.uint32();
-  const field = tag >>> 3;
-  if (field === 0) throw new DecodeError(`illegal field number 0 at offset ${r.pos}`);
-  return [field, tag & 7];
+  if (tag >>> 3 === 0) throw new DecodeError(`illegal field number 0 at offset ${r.pos}`);
+  return tag;
 }
 
 /** Fails unless the field has the wire type its schema says. */
@@ -78,8 +80,27 @@ export function expectEnd(r: Reader, end: number): void {
 
 /** Skips a field; groups (wire types 3/4) are not used by OTLP and are rejected. */
 export function skipField(r: Reader, wire: number): void {
-  if (wire === 3 || wire === 4) throw new DecodeError(`unsupported wire type ${wire}`);
-  r.skipType(wire);
+  switch (wire) {
+    case WIRE_LEN: {
+      // The common case (attributes, names, ids), inline: a length and a jump.
+      const len = r.uint32();
+      const end = r.pos + len;
+      if (end > r.len) throw new RangeError(`index out of range: ${r.pos} + ${len} > ${r.len}`);
+      r.pos = end;
+      return;
+    }
+    case WIRE_VARINT:
+      r.skip();
+      return;
+    case WIRE_FIXED64:
+      r.skip(8);
+      return;
+    case WIRE_FIXED32:
+      r.skip(4);
+      return;
+    default:
+      throw new DecodeError(`unsupported wire type ${wire}`);
+  }
 }
 
 /** Skips a length-delimited field's contents and returns [start, end) of its payload. */
