@@ -1,5 +1,6 @@
 export * from "./attributes";
 export * from "./config";
+export * from "./in-app";
 export * from "./jobs";
 export * from "./queues";
 export * from "./secrets";

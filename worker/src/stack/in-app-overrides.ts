@@ -1,3 +1,4 @@
+import { MAX_IN_APP_PATTERN_CHARS, MAX_IN_APP_PATTERNS } from "@codewarden/common";
 import { stripBundleHash } from "../normalise-frame";
 import type { StackFrame } from "./frame";
 
@@ -30,8 +31,7 @@ export interface InAppOptions {
   inAppExclude?: readonly string[];
 }
 
-export const MAX_IN_APP_PATTERNS = 50;
-export const MAX_IN_APP_PATTERN_CHARS = 200;
+export { MAX_IN_APP_PATTERN_CHARS, MAX_IN_APP_PATTERNS };
 
 /** A pattern split at its `*`: the first piece is anchored, the others are found in order. */
 type CompiledPattern = readonly string[];
