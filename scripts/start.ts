@@ -101,7 +101,15 @@ async function main() {
     queue,
     logger: logger.child({ service: "collector" }),
   });
-  const web = await startWeb(webConfig, { db: handle.db, logger: logger.child({ service: "web" }) });
+  // What apps send to: CODEWARDEN_OTLP_URL, else this collector's address (the setup page shows it too).
+  const reachableHost = ["0.0.0.0", "::"].includes(collectorConfig.host) ? "localhost" : collectorConfig.host;
+  const otlpEndpoint = webConfig.otlpUrlExplicit
+    ? webConfig.otlpUrl
+    : `http://${reachableHost}:${collector.port}`;
+  const web = await startWeb(
+    { ...webConfig, otlpUrl: otlpEndpoint },
+    { db: handle.db, logger: logger.child({ service: "web" }) },
+  );
 
   // Order matters: stop taking telemetry, finish what was acknowledged, then the rest.
   closers.push(
@@ -113,13 +121,12 @@ async function main() {
     () => handle.close(),
   );
 
-  const reachableHost = ["0.0.0.0", "::"].includes(collectorConfig.host) ? "localhost" : collectorConfig.host;
   process.stdout.write(
     bootstrapBanner(boot, {
       title: `CodeWarden is running (${config.mode}: ${handle.kind === "pglite" ? `PGlite in ${config.dataDir}` : "Postgres"}, ${config.mode === "scale-out" ? "BullMQ + Bun worker" : "in-process queue"})`,
       dashboardUrl: webConfig.publicUrlExplicit ? webConfig.publicUrl : `http://localhost:${web.port}`,
       adminEmail: webConfig.adminEmail,
-      otlpEndpoint: `http://${reachableHost}:${collector.port}`,
+      otlpEndpoint,
     }),
   );
   logger.info(

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { parseEnv, portFrom } from "@codewarden/common";
 import { z } from "zod";
 import { emailSchema } from "../app/utils/email";
+import { traceUrlTemplateProblem } from "../app/utils/trace-url";
 
 /** Configuration of the web service (dashboard + REST API), parsed once from the environment. */
 export interface WebConfig {
@@ -15,8 +16,13 @@ export interface WebConfig {
   publicUrl: string;
   /** True when CODEWARDEN_PUBLIC_URL was set. */
   publicUrlExplicit: boolean;
-  /** OTLP/HTTP endpoint that instrumented apps use (shown to users); CODEWARDEN_OTLP_URL. */
+  /**
+   * OTLP/HTTP endpoint that instrumented apps use (shown to users); CODEWARDEN_OTLP_URL. Unset, the
+   * all-in-one launcher fills in the collector's actual address.
+   */
   otlpUrl: string;
+  /** True when CODEWARDEN_OTLP_URL was set. */
+  otlpUrlExplicit: boolean;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
   /** Key for CSRF token HMACs. */
@@ -32,6 +38,8 @@ export interface WebConfig {
   adminEmail: string;
   bootstrapIngestKey?: string;
   bootstrapApiToken?: string;
+  /** Link to a trace in a tracing UI, `{traceId}` replaced by the id; CODEWARDEN_TRACE_URL_TEMPLATE. */
+  traceUrlTemplate: string | null;
 }
 
 const port = (fallback: number) =>
@@ -63,7 +71,7 @@ const schema = z.object({
     .optional(),
   SMTP_FROM: emailSchema.optional(),
   CODEWARDEN_PUBLIC_URL: httpUrl.optional(),
-  CODEWARDEN_OTLP_URL: httpUrl.default("http://localhost:4318"),
+  CODEWARDEN_OTLP_URL: httpUrl.optional(),
   DATABASE_URL: z
     .string()
     .refine((u) => /^postgres(ql)?:\/\//i.test(u), "must be a postgres:// URL")
@@ -72,6 +80,13 @@ const schema = z.object({
   CODEWARDEN_ADMIN_EMAIL: emailSchema.default("admin@localhost"),
   CODEWARDEN_BOOTSTRAP_INGEST_KEY: z.string().min(16).optional(),
   CODEWARDEN_BOOTSTRAP_API_TOKEN: z.string().min(16).optional(),
+  CODEWARDEN_TRACE_URL_TEMPLATE: z
+    .string()
+    .superRefine((t, ctx) => {
+      const problem = traceUrlTemplateProblem(t);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
 });
 
 /** Parses the web service's environment; throws ConfigError naming each bad variable. */
@@ -83,7 +98,8 @@ export function loadWebConfig(env: Record<string, string | undefined>): WebConfi
     host: e.HOST,
     publicUrl,
     publicUrlExplicit: e.CODEWARDEN_PUBLIC_URL !== undefined,
-    otlpUrl: e.CODEWARDEN_OTLP_URL.replace(/\/+$/, ""),
+    otlpUrl: (e.CODEWARDEN_OTLP_URL ?? "http://localhost:4318").replace(/\/+$/, ""),
+    otlpUrlExplicit: e.CODEWARDEN_OTLP_URL !== undefined,
     secureCookies: publicUrl.toLowerCase().startsWith("https://"),
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString("base64url"),
     sessionSecretGenerated: e.SESSION_SECRET === undefined,
@@ -94,5 +110,6 @@ export function loadWebConfig(env: Record<string, string | undefined>): WebConfi
     adminEmail: e.CODEWARDEN_ADMIN_EMAIL,
     bootstrapIngestKey: e.CODEWARDEN_BOOTSTRAP_INGEST_KEY,
     bootstrapApiToken: e.CODEWARDEN_BOOTSTRAP_API_TOKEN,
+    traceUrlTemplate: e.CODEWARDEN_TRACE_URL_TEMPLATE ?? null,
   };
 }

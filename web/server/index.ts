@@ -72,7 +72,11 @@ export async function startWeb(initialConfig: WebConfig, deps: WebDeps): Promise
   app.use((req, res, next) => {
     const length = Number(req.headers["content-length"] ?? 0);
     if (length > MAX_BODY_BYTES) {
-      res.status(413).type("text/plain").send("Request body too large");
+      res.status(413).setHeader("Cache-Control", "no-store");
+      // The REST API answers every failure in its JSON error shape.
+      if (req.path.startsWith("/api/")) {
+        res.json({ error: { code: "payload_too_large", message: "Request body too large" } });
+      } else res.type("text/plain").send("Request body too large");
       return;
     }
     const started = performance.now();
@@ -111,6 +115,19 @@ export async function startWeb(initialConfig: WebConfig, deps: WebDeps): Promise
       }),
     }),
   );
+  // Failures raised before Remix (a malformed percent-encoding in the path): the REST API's JSON shape.
+  app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (!req.path.startsWith("/api/") || res.headersSent) return next(err);
+    const status = (err as { status?: number }).status === 400 ? 400 : 500;
+    if (status === 500) logger.error({ err, path: req.path }, "API request failed");
+    res.status(status).setHeader("Cache-Control", "no-store");
+    res.json({
+      error:
+        status === 400
+          ? { code: "bad_request", message: "Malformed request URL" }
+          : { code: "internal_error", message: "Internal server error" },
+    });
+  });
 
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -10,14 +10,28 @@ export interface SignInEmail {
   expiresInMinutes: number;
 }
 
+export interface InvitationEmail {
+  /** Invited address, lower-cased. */
+  to: string;
+  /** Full single-use invitation URL. */
+  url: string;
+  /** Name of the organisation (chosen by its owners: plain text, one line). */
+  organization: string;
+  /** Address of the owner who sent the invitation. */
+  invitedBy: string;
+  expiresInDays: number;
+}
+
 /** Sends the emails the web service needs. */
 export interface Mailer {
   sendSignInLink(email: SignInEmail): Promise<void>;
+  sendInvitation(email: InvitationEmail): Promise<void>;
 }
 
 /**
- * Development mailer (no SMTP_URL): prints each sign-in link to stdout on ONE line, e.g.
- * `[codewarden] sign-in link for admin@localhost: http://localhost:3000/auth/verify?token=…`.
+ * Development mailer (no SMTP_URL): prints each link to stdout on ONE line, e.g.
+ * `[codewarden] sign-in link for admin@localhost: http://localhost:3000/auth/verify?token=…` or
+ * `[codewarden] invitation for bob@example.com to join "Acme": http://localhost:3000/invite?token=…`.
  */
 export function createDevMailer(
   write: (line: string) => void = (line) => process.stdout.write(line),
@@ -25,6 +39,10 @@ export function createDevMailer(
   return {
     async sendSignInLink({ to, url }) {
       write(`[codewarden] sign-in link for ${to}: ${url}\n`);
+    },
+    async sendInvitation({ to, url, organization }) {
+      // JSON quoting keeps the name on the line whatever it contains.
+      write(`[codewarden] invitation for ${to} to join ${JSON.stringify(organization)}: ${url}\n`);
     },
   };
 }
@@ -52,6 +70,24 @@ export function createSmtpMailer(opts: { smtpUrl: string; from: string; logger: 
         ].join("\n"),
       });
       opts.logger.info({ to }, "sign-in email sent");
+    },
+    async sendInvitation({ to, url, organization, invitedBy, expiresInDays }) {
+      await transport.sendMail({
+        from: opts.from,
+        to,
+        subject: `Join ${organization} on CodeWarden`,
+        text: [
+          `${invitedBy} invited you to join the organisation "${organization}" on CodeWarden.`,
+          "",
+          "Accept the invitation with this link:",
+          "",
+          url,
+          "",
+          `It works once and expires in ${expiresInDays} days.`,
+          "If you did not expect it, ignore this email.",
+        ].join("\n"),
+      });
+      opts.logger.info({ to }, "invitation email sent");
     },
   };
 }

@@ -85,6 +85,30 @@ describe("SMTP mailer", () => {
     expect(message).toContain(`\r\n${url}\r\n`);
   });
 
+  it("delivers an invitation with the organisation, the inviter and the link", async () => {
+    const smtp = await startSmtpServer();
+    close = smtp.close;
+    const mailer = createSmtpMailer({
+      smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+      from: "codewarden@example.com",
+      logger: pino({ level: "silent" }),
+    });
+    const url = "https://cw.example.com/invite?token=abcDEF123_-";
+    await mailer.sendInvitation({
+      to: "bob@example.com",
+      url,
+      organization: "Acme",
+      invitedBy: "alice@example.com",
+      expiresInDays: 7,
+    });
+    expect(smtp.transcript).toContain("RCPT TO:<bob@example.com>");
+    const message = smtp.data();
+    expect(message).toContain("Subject: Join Acme on CodeWarden\r\n");
+    expect(message).toContain('alice@example.com invited you to join the organisation "Acme"');
+    expect(message).toContain(`\r\n${url}\r\n`);
+    expect(message).toContain("expires in 7 days");
+  });
+
   it("fails with the server's reply when the server refuses the recipient", async () => {
     const smtp = await startSmtpServer({ rejectRcpt: true });
     close = smtp.close;

@@ -474,3 +474,115 @@ describe("PATCH /api/v1/issues/:id", () => {
     expect((await api(`/api/v1/issues/${id}`, { method: "PUT", body: "{}" })).status).toBe(405);
   });
 });
+
+describe("errors are JSON everywhere", () => {
+  const ERROR_SHAPE = { error: { code: expect.any(String), message: expect.any(String) } };
+
+  it.each([
+    ["GET", "/api"],
+    ["GET", "/api/"],
+    ["GET", "/api/v1"],
+    ["GET", "/api/v2/projects"],
+    ["GET", "/api/v1/projects/default/issues/extra"],
+    ["POST", "/api/v1/nothing-here"],
+    ["DELETE", "/api/v1/nothing-here"],
+  ])("%s %s: a JSON 404, never cached", async (method, path) => {
+    const res = await api(path, { method });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.body).toEqual({ error: { code: "not_found", message: "Not found" } });
+  });
+
+  it.each([["/api/v1/issues/%ZZ"], ["/api/v1/projects/%E0%A4%A/issues"]])(
+    "%s: a malformed URL is a JSON 400",
+    async (path) => {
+      const res = await api(path);
+      expect(res.status).toBe(400);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.body).toEqual({ error: { code: "bad_request", message: expect.any(String) } });
+    },
+  );
+
+  it("405 names the allowed methods", async () => {
+    const res = await api("/api/v1/issues/7d9c1c8e-1111-4222-8333-944444444444/events", { method: "POST" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.body).toEqual({ error: { code: "method_not_allowed", message: "Use GET" } });
+    const put = await api("/api/v1/issues/7d9c1c8e-1111-4222-8333-944444444444", {
+      method: "PUT",
+      body: "{}",
+    });
+    expect(put.headers.get("allow")).toBe("GET, PATCH");
+  });
+
+  it("413 for a body over the limit, announced by Content-Length", async () => {
+    const id = await seedIssue(t.db, t.boot.projectId);
+    for (const size of [70_000, 300_000]) {
+      const res = await api(`/api/v1/issues/${id}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ status: "resolved", padding: "x".repeat(size) }),
+      });
+      expect(res.status).toBe(413);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.body).toEqual({ error: { code: "payload_too_large", message: expect.any(String) } });
+    }
+    const [row] = await t.db
+      .select({ status: schema.issues.status })
+      .from(schema.issues)
+      .where(eq(schema.issues.id, id));
+    expect(row?.status).toBe("unresolved");
+  });
+
+  it("413 for a streamed body without Content-Length that grows over the limit", async () => {
+    const id = await seedIssue(t.db, t.boot.projectId);
+    const chunk = new TextEncoder().encode(`{"status":"resolved","padding":"${"x".repeat(16_000)}`);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk);
+        else {
+          controller.enqueue(new TextEncoder().encode(`"}`));
+          controller.close();
+        }
+      },
+    });
+    const res = await fetch(`${t.base}/api/v1/issues/${id}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${t.boot.apiTokenValue}`, "content-type": "application/json" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    // The rest of the body is never read: the connection closes after the answer.
+    expect(res.headers.get("connection")).toBe("close");
+    expect(await res.json()).toEqual(ERROR_SHAPE);
+  });
+
+  it("a small streamed body is read as usual", async () => {
+    const id = await seedIssue(t.db, t.boot.projectId);
+    const res = await fetch(`${t.base}/api/v1/issues/${id}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${t.boot.apiTokenValue}`, "content-type": "application/json" },
+      body: new Blob(['{"status":"ignored"}']).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect((await res.json()).status).toBe("ignored");
+  });
+
+  it("an unexpected failure is a logged JSON 500, not an HTML page", async () => {
+    await t.db.execute(sql`alter table issues rename to issues_unreadable`);
+    try {
+      const res = await api("/api/v1/projects/default/issues");
+      expect(res.status).toBe(500);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.body).toEqual({ error: { code: "internal_error", message: "Internal server error" } });
+    } finally {
+      await t.db.execute(sql`alter table issues_unreadable rename to issues`);
+    }
+  });
+});

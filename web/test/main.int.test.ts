@@ -81,7 +81,8 @@ it("migrates, bootstraps, serves sign-in and the API, prints the link on one std
   expect(cookie).toBeDefined();
   const page = await fetch(`${base}/projects/default/issues`, { headers: { cookie: cookie! } });
   expect(page.status).toBe(200);
-  expect(await page.text()).toContain("No unresolved issues");
+  // A project without issues points to its setup page.
+  expect(await page.text()).toContain('href="/projects/default/setup"');
 
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   child.kill("SIGTERM");

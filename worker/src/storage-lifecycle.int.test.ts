@@ -271,14 +271,23 @@ for (const backend of backends) {
     });
 
     it("applies the project's in-app overrides to frames and grouping", async () => {
+      const actor = {
+        userId: (await ensureBootstrap(handle.db, { adminEmail: "admin@localhost" })).adminUserId,
+        ip: null,
+      };
       const trace = `TypeError: boom
     at render (/srv/app/node_modules/@acme/ui/dist/render.js:10:5)
     at handle (/srv/app/src/routes/orders.ts:20:3)`;
       const event = (seed: string) => ({ ...errorEvent({ seed }), message: "boom", stacktrace: trace });
       await processBatch(handle.db, errorJob(projectId, [event("inapp-1")]), { logger });
-      await setInAppRules(handle.db, projectId, { include: ["@acme/*"], exclude: [] });
+      await setInAppRules(handle.db, {
+        orgId,
+        projectId,
+        rules: { include: ["@acme/*"], exclude: [] },
+        actor,
+      });
       await processBatch(handle.db, errorJob(projectId, [event("inapp-2")]), { logger });
-      await setInAppRules(handle.db, projectId, { include: [], exclude: [] });
+      await setInAppRules(handle.db, { orgId, projectId, rules: { include: [], exclude: [] }, actor });
       const rows = await handle.db
         .select({ key: events.eventKey, frames: events.frames, issueId: events.issueId })
         .from(events)

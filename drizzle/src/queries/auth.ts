@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { apiTokens, magicLinks, memberships, organizations, sessions, users } from "../schema/auth";
 
@@ -18,15 +18,26 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserRow | 
   return rows[0] ?? null;
 }
 
-/** Sign-in links created for `email` since `since` (for rate limiting). */
-export async function countMagicLinksSince(db: Db, params: { email: string; since: Date }): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(magicLinks)
-    .where(
-      and(eq(magicLinks.email, params.email.trim().toLowerCase()), gte(magicLinks.createdAt, params.since)),
-    );
-  return Number(row?.n ?? 0);
+/** The addresses of these users (ids not found are left out). */
+export async function findUserEmails(db: Db, params: { userIds: string[] }): Promise<Map<string, string>> {
+  if (params.userIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(inArray(users.id, params.userIds));
+  return new Map(rows.map((r) => [r.id, r.email]));
+}
+
+/**
+ * The user with this email, created when there is none yet (an invitation accepted by someone
+ * without an account). Safe under concurrency: the address is unique.
+ */
+export async function ensureUser(db: Db, params: { email: string }): Promise<UserRow> {
+  const email = params.email.trim().toLowerCase();
+  await db.insert(users).values({ email }).onConflictDoNothing({ target: users.email });
+  const user = await findUserByEmail(db, email);
+  if (!user) throw new Error("ensureUser: user missing after insert");
+  return user;
 }
 
 /** Stores a sign-in link by the SHA-256 of its token. */
@@ -108,6 +119,48 @@ export async function revokeSession(db: Db, params: { sessionId: string }): Prom
     .update(sessions)
     .set({ revokedAt: sql`now()` })
     .where(and(eq(sessions.id, params.sessionId), isNull(sessions.revokedAt)));
+}
+
+/**
+ * "Sign out everywhere": revokes every live session of the user and voids the sign-in links not
+ * used yet, in one transaction. Returns how many sessions were revoked.
+ */
+export async function revokeAllSessions(db: Db, params: { userId: string }): Promise<number> {
+  return db.transaction(async (tx) => {
+    const revoked = await tx
+      .update(sessions)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.userId, params.userId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    await tx
+      .update(magicLinks)
+      .set({ usedAt: sql`now()` })
+      .where(
+        and(
+          isNull(magicLinks.usedAt),
+          inArray(
+            magicLinks.email,
+            tx.select({ email: users.email }).from(users).where(eq(users.id, params.userId)),
+          ),
+        ),
+      );
+    return revoked.length;
+  });
+}
+
+/** Live (unexpired, unrevoked) sessions of a user. */
+export async function countActiveSessions(db: Db, params: { userId: string; now?: Date }): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, params.userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, params.now ?? new Date()),
+      ),
+    );
+  return Number(row?.n ?? 0);
 }
 
 export interface OrganizationMembershipRow {

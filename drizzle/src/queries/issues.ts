@@ -23,6 +23,8 @@ export interface SummaryRow {
   suggestedFix: string | null;
   /** The model's confidence in the likely cause, 0..1 (LLM summaries only). */
   confidence: number | null;
+  /** The model that wrote it (LLM summaries only). */
+  model: string | null;
 }
 
 export interface IssueRow {
@@ -107,7 +109,8 @@ export function pageOf<T extends { id: string; cursorAt: string }>(
 
 // ---------------------------------------------------------------------------------------------
 
-const issueColumns = {
+/** The columns of an issue row with its summary (shared with issue-search.ts; map rows with toIssueRow). */
+export const issueColumns = {
   id: issues.id,
   projectId: issues.projectId,
   title: issues.title,
@@ -133,10 +136,11 @@ const issueColumns = {
   summaryLikelyCause: summaries.likelyCause,
   summarySuggestedFix: summaries.suggestedFix,
   summaryConfidence: summaries.confidence,
+  summaryModel: summaries.model,
 };
 
 /** A row selected with `issueColumns` (summary columns are null when there is no summary yet). */
-interface IssueSelect {
+export interface IssueSelect {
   id: string;
   projectId: string;
   title: string;
@@ -162,9 +166,10 @@ interface IssueSelect {
   summaryLikelyCause: string | null;
   summarySuggestedFix: string | null;
   summaryConfidence: number | null;
+  summaryModel: string | null;
 }
 
-function toIssueRow(r: IssueSelect): IssueRow {
+export function toIssueRow(r: IssueSelect): IssueRow {
   return {
     id: r.id,
     projectId: r.projectId,
@@ -194,6 +199,7 @@ function toIssueRow(r: IssueSelect): IssueRow {
             likelyCause: r.summaryLikelyCause,
             suggestedFix: r.summarySuggestedFix,
             confidence: r.summaryConfidence,
+            model: r.summaryModel,
           }
         : null,
   };

@@ -3,6 +3,7 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
 import { memberships, organizations } from "../schema/auth";
 import { projects } from "../schema/projects";
+import { recordAudit } from "./audit";
 
 /**
  * Whose view a read or write is made from: an API token (its organisation) or a signed-in user
@@ -90,10 +91,33 @@ export async function getInAppRules(db: Db, projectId: string): Promise<InAppRul
   return { include: row?.include ?? [], exclude: row?.exclude ?? [] };
 }
 
-/** Replaces a project's in-app overrides (the caller validates the patterns and the scope). */
-export async function setInAppRules(db: Db, projectId: string, rules: InAppRules): Promise<void> {
-  await db
-    .update(projects)
-    .set({ inAppInclude: rules.include, inAppExclude: rules.exclude })
-    .where(eq(projects.id, projectId));
+/**
+ * Replaces a project's in-app overrides and records who did it (the caller validates the
+ * patterns and that the actor may change this project). Applies to events processed from now on.
+ */
+export async function setInAppRules(
+  db: Db,
+  params: {
+    orgId: string;
+    projectId: string;
+    rules: InAppRules;
+    actor: { userId: string; ip: string | null };
+  },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(projects)
+      .set({ inAppInclude: params.rules.include, inAppExclude: params.rules.exclude })
+      .where(and(eq(projects.id, params.projectId), eq(projects.orgId, params.orgId)));
+    await recordAudit(tx, {
+      orgId: params.orgId,
+      actorType: "user",
+      actorUserId: params.actor.userId,
+      action: "project.grouping_changed",
+      targetType: "project",
+      targetId: params.projectId,
+      ip: params.actor.ip,
+      metadata: { inAppInclude: params.rules.include, inAppExclude: params.rules.exclude },
+    });
+  });
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
-import { organizations } from "./auth";
+import { index, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { organizations, users } from "./auth";
 
 export const projects = pgTable(
   "projects",
@@ -20,15 +20,20 @@ export const projects = pgTable(
 );
 
 /** OTLP ingest keys; only the SHA-256 is stored, the hint is for display. */
-export const ingestKeys = pgTable("ingest_keys", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  projectId: uuid("project_id")
-    .notNull()
-    .references(() => projects.id, { onDelete: "cascade" }),
-  name: text("name").notNull(),
-  keyHash: text("key_hash").notNull().unique(),
-  keyHint: text("key_hint").notNull(),
-  lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
-  revokedAt: timestamp("revoked_at", { withTimezone: true }),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const ingestKeys = pgTable(
+  "ingest_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    keyHash: text("key_hash").notNull().unique(),
+    keyHint: text("key_hint").notNull(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("ingest_keys_project_idx").on(t.projectId, t.createdAt)],
+);

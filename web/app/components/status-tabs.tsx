@@ -1,32 +1,33 @@
 import { Link } from "@remix-run/react";
 import { formatCount } from "../utils/format";
+import { type ListState, type ListStatus, listSearch } from "../utils/list-params";
 
-const TABS = [
+const TABS: Array<[ListStatus, string]> = [
   ["unresolved", "Unresolved"],
+  ["regressed", "Regressed"],
   ["resolved", "Resolved"],
   ["ignored", "Ignored"],
   ["all", "All"],
-] as const;
+];
 
-type Filter = (typeof TABS)[number][0];
-
+/** Status tabs with counts (of the issues matching the current filters); filters are kept. */
 export function StatusTabs({
   base,
-  current,
+  state,
   counts,
 }: {
   base: string;
-  current: Filter;
-  counts: Record<Filter, number>;
+  state: ListState;
+  counts: Record<ListStatus, number>;
 }) {
   return (
     <nav className="tabs" aria-label="Issue status">
       {TABS.map(([value, label]) => (
         <Link
           key={value}
-          to={`${base}?status=${value}`}
-          className={value === current ? "tab active" : "tab"}
-          aria-current={value === current ? "page" : undefined}
+          to={`${base}${listSearch(state, { status: value })}`}
+          className={value === state.status ? "tab active" : "tab"}
+          aria-current={value === state.status ? "page" : undefined}
         >
           {label} <span className="count">{formatCount(counts[value])}</span>
         </Link>

@@ -1,12 +1,14 @@
 interface Summary {
   source: "llm" | "heuristic";
+  title: string | null;
   text: string;
   likelyCause: string | null;
   suggestedFix: string | null;
+  confidence: number | null;
 }
 
 /** The issue's summary, labelled by where it came from. All text is rendered as text. */
-export function SummaryBox({ summary }: { summary: Summary | null }) {
+export function SummaryBox({ summary, model }: { summary: Summary | null; model?: string | null }) {
   if (!summary) {
     return (
       <section className="card summary summary-none" aria-label="Summary">
@@ -15,10 +17,28 @@ export function SummaryBox({ summary }: { summary: Summary | null }) {
       </section>
     );
   }
-  const label = summary.source === "llm" ? "AI summary" : "Heuristic summary";
+  const llm = summary.source === "llm";
+  const label = llm ? "AI summary" : "Heuristic summary";
+  const confidence =
+    llm && summary.confidence !== null && Number.isFinite(summary.confidence)
+      ? Math.round(Math.min(1, Math.max(0, summary.confidence)) * 100)
+      : null;
   return (
     <section className={`card summary summary-${summary.source}`} aria-label={label}>
-      <h2>{label}</h2>
+      <div className="card-head">
+        <h2>{label}</h2>
+        <span className="summary-meta muted small">
+          {llm ? (
+            <>
+              {model ? <span className="mono">{model}</span> : "LLM"}
+              {confidence !== null ? <span> · confidence {confidence}%</span> : null}
+            </>
+          ) : (
+            "Rule-based, no LLM involved"
+          )}
+        </span>
+      </div>
+      {llm && summary.title ? <p className="summary-title">{summary.title}</p> : null}
       <p className="summary-text">{summary.text}</p>
       {summary.likelyCause ? (
         <>

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { Form, Link, NavLink, Outlet, useLoaderData, useParams } from "@remix-run/react";
 import { CsrfInput } from "../components/csrf-input";
 import { requireUser } from "../services/auth.server";
 import { loadShell } from "../services/dashboard.server";
@@ -11,6 +11,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function DashboardLayout() {
   const shell = useLoaderData<typeof loader>();
+  const { slug } = useParams();
+  const currentProject = shell.projects.find((p) => p.slug === slug);
   return (
     <>
       <header className="topbar">
@@ -26,9 +28,18 @@ export default function DashboardLayout() {
                 {p.name}
               </NavLink>
             ))}
+            {currentProject ? (
+              <NavLink
+                to={`/projects/${encodeURIComponent(currentProject.slug)}/setup`}
+                aria-label={`Set up ${currentProject.name}`}
+              >
+                Setup
+              </NavLink>
+            ) : null}
           </nav>
           <div className="account">
             <span className="muted email">{shell.email}</span>
+            <NavLink to="/settings">Settings</NavLink>
             <Form method="post" action="/logout">
               <CsrfInput token={shell.csrf} />
               <button type="submit" className="button link">

@@ -6,16 +6,21 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "../components/csrf-input";
-import { KeyValueTable } from "../components/key-value-table";
+import { EventDetailView } from "../components/event-detail";
+import { EventNav } from "../components/event-nav";
+import { OccurrenceChart } from "../components/occurrence-chart";
 import { RelativeTime } from "../components/relative-time";
-import { StackFrames } from "../components/stack-frames";
+import { RouteError } from "../components/route-error";
 import { StatusBadge } from "../components/status-badge";
 import { SummaryBox } from "../components/summary-box";
+import { TagBreakdown } from "../components/tag-breakdown";
 import { useShell } from "../components/use-shell";
 import { requireUser, requireUserForm } from "../services/auth.server";
-import { changeIssueStatus, loadIssueDetail } from "../services/dashboard.server";
-import { formatCount, formatUtc, truncate } from "../utils/format";
+import { changeIssueStatus } from "../services/dashboard.server";
+import { loadIssueDetail } from "../services/issue-page.server";
+import { formatCount, truncate } from "../utils/format";
 import { IGNORE_COUNTS } from "../utils/issue-actions";
+import type { ChartPeriod } from "../utils/list-params";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${truncate(data.issue.title, 80)} · CodeWarden` : "CodeWarden" },
@@ -23,7 +28,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return loadIssueDetail(context, user, params.id);
+  return loadIssueDetail(context, user, params.id, request);
 }
 
 /** Resolve (now or in the next release) / ignore (until N more events) / reopen (POST with CSRF token; audit-logged). */
@@ -37,7 +42,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     form.get("ignoreCount"),
   );
   if (problem) return { error: problem };
-  throw redirect(`/issues/${params.id}`);
+  // Back to the same view (event, chart period) of the issue.
+  const url = new URL(request.url);
+  const back = new URLSearchParams();
+  for (const key of ["event", "chart"]) {
+    const value = url.searchParams.get(key);
+    if (value) back.set(key, value);
+  }
+  throw redirect(`/issues/${params.id}${back.size ? `?${back}` : ""}`);
 }
 
 type Action = [intent: string, label: string];
@@ -65,14 +77,38 @@ function statusNote(issue: {
   return null;
 }
 
+/** `?event=…&chart=…` for the issue page, leaving out defaults. */
+function pageSearch(event: string | null, chart: ChartPeriod): string {
+  const params = new URLSearchParams();
+  if (event) params.set("event", event);
+  if (chart !== "24h") params.set("chart", chart);
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
 export default function IssueDetail() {
-  const { issue, project, latestEvent: ev, recentEvents, now } = useLoaderData<typeof loader>();
+  const {
+    issue,
+    project,
+    event: ev,
+    nav,
+    occurrences,
+    tags,
+    tagSample,
+    recentEvents,
+    now,
+  } = useLoaderData<typeof loader>();
   const { csrf } = useShell();
   const actionData = useActionData<typeof action>();
-  const busy = useNavigation().state !== "idle";
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle";
   const note = statusNote(issue);
+  const path = `/issues/${issue.id}`;
+  const isNewest = ev !== null && ev.id === nav.newestId;
+  const eventParam = ev && !isNewest ? ev.id : null;
+  const loading = navigation.state === "loading" && navigation.location.pathname === path;
   return (
-    <article className="issue-page">
+    <article className={loading ? "issue-page is-loading" : "issue-page"} aria-busy={loading}>
       <p className="crumbs">
         <Link to={`/projects/${encodeURIComponent(project.slug)}/issues`}>← {project.name} issues</Link>
       </p>
@@ -89,7 +125,7 @@ export default function IssueDetail() {
           {(ACTIONS[issue.status] ?? [])
             .filter(([intent]) => intent !== "resolveNextRelease" || issue.lastRelease !== null)
             .map(([intent, label]) => (
-              <Form method="post" key={intent} className="issue-action">
+              <Form method="post" key={intent} className="issue-action" preventScrollReset>
                 <CsrfInput token={csrf} />
                 <input type="hidden" name="intent" value={intent} />
                 {intent === "ignore" ? (
@@ -131,6 +167,10 @@ export default function IssueDetail() {
           <dd>{formatCount(issue.eventCount)}</dd>
         </div>
         <div>
+          <dt>Users</dt>
+          <dd>{formatCount(issue.userCount)}</dd>
+        </div>
+        <div>
           <dt>First seen</dt>
           <dd>
             <RelativeTime iso={issue.firstSeen} now={now} />
@@ -143,18 +183,6 @@ export default function IssueDetail() {
           </dd>
         </div>
         <div>
-          <dt>Services</dt>
-          <dd>{issue.services.length ? issue.services.join(", ") : "—"}</dd>
-        </div>
-        <div>
-          <dt>Environments</dt>
-          <dd>{issue.environments.length ? issue.environments.join(", ") : "—"}</dd>
-        </div>
-        <div>
-          <dt>Users</dt>
-          <dd>{formatCount(issue.userCount)}</dd>
-        </div>
-        <div>
           <dt>Releases</dt>
           <dd>
             {issue.firstRelease === null
@@ -164,69 +192,51 @@ export default function IssueDetail() {
                 : `${issue.firstRelease} → ${issue.lastRelease}`}
           </dd>
         </div>
+        <div>
+          <dt>Services</dt>
+          <dd>{issue.services.length ? issue.services.join(", ") : "—"}</dd>
+        </div>
+        <div>
+          <dt>Environments</dt>
+          <dd>{issue.environments.length ? issue.environments.join(", ") : "—"}</dd>
+        </div>
       </dl>
 
-      <SummaryBox summary={issue.summary} />
+      <div className="issue-grid">
+        <div className="issue-main">
+          <SummaryBox summary={issue.summary} model={issue.summaryModel} />
 
-      <section className="card" aria-labelledby="latest-event">
-        <h2 id="latest-event">Latest event</h2>
-        {ev ? (
-          <>
-            <p className="event-exception">
-              <span className="exc-type">{ev.exceptionType}</span>:{" "}
-              <span className="event-message">{ev.message}</span>
-            </p>
-            <dl className="meta-grid">
-              <div>
-                <dt>Time</dt>
-                <dd>
-                  <RelativeTime iso={ev.timestamp} now={now} />{" "}
-                  <span className="muted small">{formatUtc(ev.timestamp)}</span>
-                </dd>
-              </div>
-              <div>
-                <dt>Service</dt>
-                <dd>
-                  {ev.serviceName ?? "—"}
-                  {ev.serviceVersion ? <span className="muted"> @ {ev.serviceVersion}</span> : null}
-                </dd>
-              </div>
-              <div>
-                <dt>Environment</dt>
-                <dd>{ev.environment ?? "—"}</dd>
-              </div>
-              <div>
-                <dt>Trace id</dt>
-                <dd className="mono small">{ev.traceId ?? "—"}</dd>
-              </div>
-              <div>
-                <dt>Span id</dt>
-                <dd className="mono small">{ev.spanId ?? "—"}</dd>
-              </div>
-            </dl>
-            <h3>Stack</h3>
-            <StackFrames frames={ev.frames} />
-            {ev.stacktrace ? (
-              <details className="raw-trace" open={ev.frames.length === 0}>
-                <summary>Raw stack trace</summary>
-                <pre>{ev.stacktrace}</pre>
-              </details>
-            ) : null}
-            <h3>Attributes</h3>
-            <KeyValueTable
-              entries={Object.entries(ev.attributes).sort(([a], [b]) => a.localeCompare(b))}
-              empty="No attributes."
-            />
-            <h3>Resource</h3>
-            <KeyValueTable
-              entries={Object.entries(ev.resource).sort(([a], [b]) => a.localeCompare(b))}
-              empty="No resource attributes."
-            />
-          </>
-        ) : (
-          <p className="muted">No stored events for this issue (event bodies are kept for a limited time).</p>
-        )}
-      </section>
+          <section className="card event" aria-labelledby="event-h">
+            <div className="card-head">
+              <h2 id="event-h">{isNewest ? "Latest event" : "Event"}</h2>
+              {ev ? (
+                <EventNav
+                  nav={nav}
+                  currentId={ev.id}
+                  hrefFor={(id) => `${path}${pageSearch(id, occurrences.chart)}`}
+                />
+              ) : null}
+            </div>
+            {ev ? (
+              <EventDetailView ev={ev} now={now} />
+            ) : (
+              <p className="muted">
+                No stored events for this issue: event bodies are kept for a limited time (the counts stay).
+              </p>
+            )}
+          </section>
+        </div>
+
+        <aside className="issue-side" aria-label="Occurrences and tags">
+          <OccurrenceChart
+            counts={occurrences.counts}
+            window={occurrences.window}
+            chart={occurrences.chart}
+            hrefFor={(chart) => `${path}${pageSearch(eventParam, chart)}`}
+          />
+          <TagBreakdown breakdown={tags} sampleLimit={tagSample} />
+        </aside>
+      </div>
 
       <section className="card" aria-labelledby="recent-events">
         <h2 id="recent-events">Recent events</h2>
@@ -246,9 +256,14 @@ export default function IssueDetail() {
               </thead>
               <tbody>
                 {recentEvents.map((e) => (
-                  <tr key={e.id}>
+                  <tr key={e.id} className={e.id === ev?.id ? "current" : undefined}>
                     <td data-label="Time" className="small nowrap">
-                      <RelativeTime iso={e.timestamp} now={now} />
+                      <Link
+                        to={`${path}${pageSearch(e.id === nav.newestId ? null : e.id, occurrences.chart)}`}
+                        aria-current={e.id === ev?.id ? "true" : undefined}
+                      >
+                        <RelativeTime iso={e.timestamp} now={now} />
+                      </Link>
                     </td>
                     <td data-label="Service" className="small">
                       {e.serviceName ?? "—"}
@@ -272,4 +287,8 @@ export default function IssueDetail() {
       </section>
     </article>
   );
+}
+
+export function ErrorBoundary() {
+  return <RouteError what="issue" back={{ to: "/", label: "Back to the dashboard" }} />;
 }

@@ -1,15 +1,22 @@
 import {
   type ActionFunctionArgs,
+  data,
+  type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
   redirect,
 } from "@remix-run/node";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
-import { getSessionUser, requestSignInLink } from "../services/auth.server";
+import { getSessionUser, parseSignInEmail, requestSignInLink } from "../services/auth.server";
 import { assertSameOrigin } from "../services/csrf.server";
-import { normaliseEmail } from "../utils/email";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · CodeWarden" }];
+
+/** The action's Retry-After (per-client rate limit) reaches the browser with the page. */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
+};
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await getSessionUser(request, context)) throw redirect("/");
@@ -17,15 +24,26 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 /**
- * Sends a sign-in link when the address belongs to a user; answers the same either way. There is
- * no session yet, so instead of a CSRF token the request's origin is checked.
+ * Sends a sign-in link when the address belongs to a user; answers the same either way (and
+ * equally fast). There is no session yet, so instead of a CSRF token the request's origin is
+ * checked. Too many requests from one client address: 429 with Retry-After.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   assertSameOrigin(request, context);
   const form = await request.formData();
-  const raw = String(form.get("email") ?? "");
-  if (!normaliseEmail(raw)) return { sent: false as const, error: "Enter a valid email address." };
-  await requestSignInLink(context, raw);
+  const email = parseSignInEmail(form.get("email"));
+  if (!email) return data({ sent: false as const, error: "Enter a valid email address." }, { status: 400 });
+  const result = await requestSignInLink(context, email);
+  if (result.status === "rate_limited") {
+    const minutes = Math.ceil(result.retryAfterSeconds / 60);
+    return data(
+      {
+        sent: false as const,
+        error: `Too many sign-in requests from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+      },
+      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+    );
+  }
   return { sent: true as const, error: null };
 }
 

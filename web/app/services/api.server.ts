@@ -1,6 +1,6 @@
 import { hashSecret } from "@codewarden/common";
 import { type ApiTokenGrant, findApiTokenGrant, touchApiToken } from "@codewarden/drizzle";
-import type { AppLoadContext } from "@remix-run/node";
+import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
 import { isUuid } from "../utils/ids";
 import { searchParamsOf } from "./pagination.server";
@@ -20,10 +20,23 @@ export function apiJson(
   });
 }
 
+/** Every `error.code` the API answers with (documented in openapi.server.ts). */
+export const API_ERROR_CODES = [
+  "bad_request",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "method_not_allowed",
+  "no_release",
+  "payload_too_large",
+  "internal_error",
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
 /** `{ "error": { "code", "message" } }` with the given status. */
 export function apiError(
   status: number,
-  code: string,
+  code: ApiErrorCode,
   message: string,
   headers?: Record<string, string>,
 ): Response {
@@ -31,6 +44,65 @@ export function apiError(
 }
 
 export const notFound = () => apiError(404, "not_found", "Not found");
+
+/** Largest JSON request body the API reads (a PATCH body is a few dozen bytes). */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+const payloadTooLarge = () =>
+  apiError(413, "payload_too_large", `Request body over ${MAX_JSON_BODY_BYTES} bytes`);
+
+/**
+ * Wraps a resource route's loader or action so that every failure is the API's JSON error: thrown
+ * `Response`s (the 4xx above) pass through, anything else is logged and answered with a 500.
+ */
+export function apiHandler<Args extends LoaderFunctionArgs | ActionFunctionArgs>(
+  handler: (args: Args) => Promise<Response> | Response,
+): (args: Args) => Promise<Response> {
+  return async (args) => {
+    try {
+      return await handler(args);
+    } catch (err) {
+      if (err instanceof Response) return err;
+      if (args.request.signal.aborted) throw err;
+      args.context.logger.error(
+        { err, method: args.request.method, path: new URL(args.request.url).pathname },
+        "API request failed",
+      );
+      return apiError(500, "internal_error", "Internal server error");
+    }
+  };
+}
+
+/**
+ * The request body parsed as JSON, read up to MAX_JSON_BODY_BYTES (413 beyond, whether or not a
+ * Content-Length announced it); `undefined` when it is not JSON.
+ */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_JSON_BODY_BYTES) throw payloadTooLarge();
+  if (!request.body) return undefined;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_JSON_BODY_BYTES) {
+      // Not cancelled (that would destroy the socket before the 413 is sent): the response closes
+      // the connection instead, so the rest of the body is never read.
+      reader.releaseLock();
+      throw apiError(413, "payload_too_large", `Request body over ${MAX_JSON_BODY_BYTES} bytes`, {
+        Connection: "close",
+      });
+    }
+    chunks.push(value);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 export function methodNotAllowed(allowed: string[]): Response {
   return apiError(405, "method_not_allowed", `Use ${allowed.join(" or ")}`, { Allow: allowed.join(", ") });

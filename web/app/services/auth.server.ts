@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { hashSecret } from "@codewarden/common";
 import {
   consumeMagicLink,
-  countMagicLinksSince,
   createMagicLink,
   createSession,
   findSession,
   findUserByEmail,
+  hitRateLimit,
+  pruneRateLimits,
+  recordAudit,
+  revokeAllSessions,
   revokeSession,
 } from "@codewarden/drizzle";
 import { type AppLoadContext, redirect } from "@remix-run/node";
@@ -20,8 +24,16 @@ import {
 } from "./session-cookie.server";
 
 export const MAGIC_LINK_TTL_MINUTES = 15;
-/** At most this many sign-in links per email per window (counted from magic_links rows). */
-export const SIGN_IN_RATE_LIMIT = { max: 5, windowMinutes: 15 } as const;
+/**
+ * Sign-in links asked for, per address and per client address, in a fixed window. Every request
+ * counts, for known and unknown addresses alike, so the limits reveal nothing about accounts.
+ */
+export const SIGN_IN_RATE_LIMIT = { perEmail: 5, perIp: 30, windowMinutes: 15 } as const;
+/**
+ * The sign-in form answers no sooner than this, whether or not the address has an account, so
+ * the work done for a known address (storing a link, handing it to the mailer) does not show.
+ */
+export const SIGN_IN_MIN_RESPONSE_MS = 200;
 
 export interface SessionUser {
   sessionId: string;
@@ -29,23 +41,63 @@ export interface SessionUser {
   email: string;
 }
 
+export type SignInRequest = { status: "answered" } | { status: "rate_limited"; retryAfterSeconds: number };
+
 const newToken = () => randomBytes(32).toString("base64url");
+const TOKEN_RE = /^[A-Za-z0-9_-]{20,128}$/;
+
+/** A syntactically plausible link token (anything else is refused without a database lookup). */
+export const isWellFormedToken = (token: string) => TOKEN_RE.test(token);
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+let lastPrune = 0;
+
+/** Drops old rate-limit counters now and then (without making the request wait). */
+function pruneRateLimitsSometimes(context: AppLoadContext): void {
+  const now = Date.now();
+  if (now - lastPrune < PRUNE_EVERY_MS) return;
+  lastPrune = now;
+  pruneRateLimits(context.db, { before: new Date(now - 86_400_000) }).catch((err: unknown) =>
+    context.logger.warn({ err }, "could not prune rate-limit counters"),
+  );
+}
 
 /**
- * Sends a single-use sign-in link when `email` belongs to a user and the per-email rate limit
- * allows it. Callers show the same response whatever happened, so accounts cannot be enumerated.
+ * Handles a sign-in form: within the per-address and per-client limits, sends a single-use link
+ * when `email` belongs to a user. The answer is the same for unknown addresses and for a silent
+ * per-address limit, and takes at least SIGN_IN_MIN_RESPONSE_MS; only the per-client limit (which
+ * counts every address) is reported. The mail is sent in the background: a slow SMTP server
+ * neither delays the answer nor reveals the account.
  */
-export async function requestSignInLink(context: AppLoadContext, rawEmail: string): Promise<void> {
-  const email = normaliseEmail(rawEmail);
-  if (!email) return;
-  const { db, logger, config, mailer } = context;
-  const user = await findUserByEmail(db, email);
-  if (!user) return;
-  const since = new Date(Date.now() - SIGN_IN_RATE_LIMIT.windowMinutes * 60_000);
-  if ((await countMagicLinksSince(db, { email: user.email, since })) >= SIGN_IN_RATE_LIMIT.max) {
-    logger.warn({ userId: user.id }, "sign-in link rate limit reached");
-    return;
+export async function requestSignInLink(context: AppLoadContext, email: string): Promise<SignInRequest> {
+  const started = performance.now();
+  try {
+    return await sendSignInLinkWithinLimits(context, email);
+  } finally {
+    const remaining = SIGN_IN_MIN_RESPONSE_MS - (performance.now() - started);
+    if (remaining > 0) await sleep(remaining);
   }
+}
+
+async function sendSignInLinkWithinLimits(context: AppLoadContext, email: string): Promise<SignInRequest> {
+  const { db, logger, config, mailer } = context;
+  pruneRateLimitsSometimes(context);
+  const windowSeconds = SIGN_IN_RATE_LIMIT.windowMinutes * 60;
+  const byIp = await hitRateLimit(db, { key: `sign-in:ip:${context.clientIp ?? "unknown"}`, windowSeconds });
+  if (byIp.hits > SIGN_IN_RATE_LIMIT.perIp) {
+    logger.warn({ ip: context.clientIp }, "sign-in rate limit reached for a client address");
+    return {
+      status: "rate_limited",
+      retryAfterSeconds: Math.max(1, Math.ceil((byIp.resetAt.getTime() - Date.now()) / 1000)),
+    };
+  }
+  const byEmail = await hitRateLimit(db, { key: `sign-in:email:${hashSecret(email)}`, windowSeconds });
+  if (byEmail.hits > SIGN_IN_RATE_LIMIT.perEmail) {
+    logger.warn("sign-in rate limit reached for an address");
+    return { status: "answered" };
+  }
+  const user = await findUserByEmail(db, email);
+  if (!user) return { status: "answered" };
   const token = newToken();
   await createMagicLink(db, {
     email: user.email,
@@ -53,24 +105,27 @@ export async function requestSignInLink(context: AppLoadContext, rawEmail: strin
     expiresAt: new Date(Date.now() + MAGIC_LINK_TTL_MINUTES * 60_000),
   });
   const url = `${config.publicUrl}/auth/verify?token=${encodeURIComponent(token)}`;
-  try {
-    await mailer.sendSignInLink({ to: user.email, url, expiresInMinutes: MAGIC_LINK_TTL_MINUTES });
-  } catch (err) {
-    logger.error({ err, userId: user.id }, "could not send sign-in link");
-  }
+  mailer
+    .sendSignInLink({ to: user.email, url, expiresInMinutes: MAGIC_LINK_TTL_MINUTES })
+    .catch((err: unknown) => logger.error({ err, userId: user.id }, "could not send sign-in link"));
+  return { status: "answered" };
+}
+
+/** Opens a session for the user; returns its Set-Cookie value. */
+export async function openSession(context: AppLoadContext, userId: string): Promise<string> {
+  const sessionToken = newToken();
+  const expires = new Date(Date.now() + SESSION_TTL_DAYS * 86_400_000);
+  await createSession(context.db, { userId, tokenHash: hashSecret(sessionToken), expiresAt: expires });
+  context.logger.info({ userId }, "signed in");
+  return sessionCookie(sessionToken, { secure: context.config.secureCookies, expires });
 }
 
 /** Consumes a sign-in token and opens a session; returns its Set-Cookie value, or null when the link is no good. */
 export async function signInWithToken(context: AppLoadContext, token: string): Promise<string | null> {
-  if (!/^[A-Za-z0-9_-]{20,128}$/.test(token)) return null;
-  const { db, config, logger } = context;
-  const user = await consumeMagicLink(db, { tokenHash: hashSecret(token) });
+  if (!isWellFormedToken(token)) return null;
+  const user = await consumeMagicLink(context.db, { tokenHash: hashSecret(token) });
   if (!user) return null;
-  const sessionToken = newToken();
-  const expires = new Date(Date.now() + SESSION_TTL_DAYS * 86_400_000);
-  await createSession(db, { userId: user.id, tokenHash: hashSecret(sessionToken), expiresAt: expires });
-  logger.info({ userId: user.id }, "signed in");
-  return sessionCookie(sessionToken, { secure: config.secureCookies, expires });
+  return openSession(context, user.id);
 }
 
 export async function getSessionUser(request: Request, context: AppLoadContext): Promise<SessionUser | null> {
@@ -110,3 +165,26 @@ export async function signOut(context: AppLoadContext, user: SessionUser): Promi
   await revokeSession(context.db, { sessionId: user.sessionId });
   return clearedSessionCookie({ secure: context.config.secureCookies });
 }
+
+/**
+ * "Sign out everywhere": revokes every session of the user (other browsers and devices too) and
+ * voids unused sign-in links; returns the Set-Cookie value that clears this browser's cookie.
+ */
+export async function signOutEverywhere(context: AppLoadContext, user: SessionUser): Promise<string> {
+  const revoked = await revokeAllSessions(context.db, { userId: user.userId });
+  await recordAudit(context.db, {
+    orgId: null,
+    actorType: "user",
+    actorUserId: user.userId,
+    action: "user.signed_out_everywhere",
+    targetType: "user",
+    targetId: user.userId,
+    ip: context.clientIp,
+    metadata: { sessions: revoked },
+  });
+  context.logger.info({ userId: user.userId, sessions: revoked }, "signed out everywhere");
+  return clearedSessionCookie({ secure: context.config.secureCookies });
+}
+
+/** Parses the sign-in form's address (null when it is not one). */
+export const parseSignInEmail = (raw: unknown) => (typeof raw === "string" ? normaliseEmail(raw) : null);

@@ -1,11 +1,5 @@
 import {
-  countIssuesByStatus,
   findHomeProject,
-  findProjectBySlug,
-  getIssue,
-  type IssueStatusFilter,
-  listIssueEvents,
-  listIssues,
   listProjects,
   listUserOrganizations,
   NoReleaseError,
@@ -18,16 +12,14 @@ import { isUuid } from "../utils/ids";
 import { IGNORE_COUNTS } from "../utils/issue-actions";
 import type { SessionUser } from "./auth.server";
 import { csrfTokenFor } from "./csrf.server";
-import { issueListQuery, searchParamsOf } from "./pagination.server";
-import { eventJson, issueJson } from "./serialize.server";
 
-/** Presenters for the dashboard pages: each checks what the signed-in user may see. */
-
-const RECENT_EVENTS = 20;
-export const DASHBOARD_PAGE_SIZE = 25;
+/**
+ * Presenters for the dashboard pages: each checks what the signed-in user may see. The issue
+ * list is in issue-list.server.ts, the issue page in issue-page.server.ts.
+ */
 
 export const notFoundPage = () => new Response("Not Found", { status: 404, statusText: "Not Found" });
-const badRequestPage = () => new Response("Bad Request", { status: 400, statusText: "Bad Request" });
+export const badRequestPage = () => new Response("Bad Request", { status: 400, statusText: "Bad Request" });
 
 /** What the signed-in layout shows on every page. */
 export async function loadShell(context: AppLoadContext, user: SessionUser) {
@@ -47,56 +39,6 @@ export async function loadShell(context: AppLoadContext, user: SessionUser) {
 export async function homePath(context: AppLoadContext, user: SessionUser): Promise<string | null> {
   const project = await findHomeProject(context.db, { userId: user.userId });
   return project ? `/projects/${encodeURIComponent(project.slug)}/issues` : null;
-}
-
-export async function loadIssueList(
-  context: AppLoadContext,
-  user: SessionUser,
-  slug: string | undefined,
-  request: Request,
-) {
-  const query = issueListQuery.safeParse({ ...searchParamsOf(request), limit: undefined });
-  if (!query.success) throw badRequestPage();
-  if (!slug || slug.length > 200) throw notFoundPage();
-  const project = await findProjectBySlug(context.db, { slug, scope: { userId: user.userId } });
-  if (!project) throw notFoundPage();
-  const status: IssueStatusFilter = query.data.status;
-  const [page, counts] = await Promise.all([
-    listIssues(context.db, {
-      projectId: project.id,
-      status,
-      limit: DASHBOARD_PAGE_SIZE,
-      cursor: query.data.cursor,
-    }),
-    countIssuesByStatus(context.db, { projectId: project.id }),
-  ]);
-  return {
-    project: { slug: project.slug, name: project.name },
-    status,
-    counts,
-    isFirstPage: query.data.cursor === null,
-    issues: page.issues.map(issueJson),
-    nextCursor: page.nextCursor,
-    now: new Date().toISOString(),
-  };
-}
-
-export async function loadIssueDetail(context: AppLoadContext, user: SessionUser, id: string | undefined) {
-  if (!isUuid(id)) throw notFoundPage();
-  const scope = { userId: user.userId };
-  const issue = await getIssue(context.db, { issueId: id, scope });
-  if (!issue) throw notFoundPage();
-  const { events } = await listIssueEvents(context.db, { issueId: issue.id, scope, limit: RECENT_EVENTS });
-  const latest = events[0];
-  return {
-    issue: { ...issueJson(issue), resolvedAt: issue.resolvedAt?.toISOString() ?? null },
-    project: { slug: issue.projectSlug, name: issue.projectName },
-    latestEvent: latest
-      ? { ...eventJson(latest), attributes: latest.attributes, resource: latest.resource }
-      : null,
-    recentEvents: events.map(eventJson),
-    now: new Date().toISOString(),
-  };
 }
 
 /** What the buttons on an issue page do. */

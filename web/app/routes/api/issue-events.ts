@@ -1,6 +1,7 @@
 import { getIssue, listIssueEvents } from "@codewarden/drizzle";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import {
+  apiHandler,
   apiJson,
   authenticateApi,
   issueIdParam,
@@ -13,7 +14,7 @@ import { eventListQuery } from "../../services/pagination.server";
 import { eventJson } from "../../services/serialize.server";
 
 /** GET /api/v1/issues/:id/events?limit=&cursor= → `{ events, nextCursor }`, newest first */
-export async function loader({ request, params, context }: LoaderFunctionArgs) {
+export const loader = apiHandler(async ({ request, params, context }: LoaderFunctionArgs) => {
   const grant = await authenticateApi(request, context);
   requireScope(grant, "read");
   const issueId = issueIdParam(params.id);
@@ -22,6 +23,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!(await getIssue(context.db, { issueId, scope }))) throw notFound();
   const page = await listIssueEvents(context.db, { issueId, scope, ...query });
   return apiJson({ events: page.events.map(eventJson), nextCursor: page.nextCursor });
-}
+});
 
 export const action = () => methodNotAllowed(["GET"]);

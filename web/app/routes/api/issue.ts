@@ -10,18 +10,20 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import {
   apiError,
+  apiHandler,
   apiJson,
   authenticateApi,
   describeIssues,
   issueIdParam,
   methodNotAllowed,
   notFound,
+  readJsonBody,
   requireScope,
 } from "../../services/api.server";
 import { eventJson, issueJson } from "../../services/serialize.server";
 
 /** GET /api/v1/issues/:id → the issue plus `latestEvent` */
-export async function loader({ request, params, context }: LoaderFunctionArgs) {
+export const loader = apiHandler(async ({ request, params, context }: LoaderFunctionArgs) => {
   const grant = await authenticateApi(request, context);
   requireScope(grant, "read");
   const issueId = issueIdParam(params.id);
@@ -30,7 +32,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!issue) throw notFound();
   const latest = await getLatestEvent(context.db, { issueId, scope });
   return apiJson({ ...issueJson(issue), latestEvent: latest ? eventJson(latest) : null });
-}
+});
 
 const patchBody = z
   .object({
@@ -54,12 +56,12 @@ const patchBody = z
  * (needs the "write" scope; audit-logged). 409 `no_release` for `next_release` on an issue
  * whose events never named a release.
  */
-export async function action({ request, params, context }: ActionFunctionArgs) {
+export const action = apiHandler(async ({ request, params, context }: ActionFunctionArgs) => {
   if (request.method !== "PATCH") throw methodNotAllowed(["GET", "PATCH"]);
   const grant = await authenticateApi(request, context);
   requireScope(grant, "write");
   const issueId = issueIdParam(params.id);
-  const json = await request.json().catch(() => undefined);
+  const json = await readJsonBody(request);
   const body = patchBody.safeParse(json);
   if (!body.success) {
     throw apiError(400, "bad_request", json === undefined ? "Body must be JSON" : describeIssues(body.error));
@@ -82,4 +84,4 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     "issue status changed via API",
   );
   return apiJson(issueJson(issue));
-}
+});

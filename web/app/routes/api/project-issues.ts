@@ -1,6 +1,7 @@
 import { findProjectBySlug, listIssues } from "@codewarden/drizzle";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import {
+  apiHandler,
   apiJson,
   authenticateApi,
   methodNotAllowed,
@@ -12,7 +13,7 @@ import { issueListQuery } from "../../services/pagination.server";
 import { issueJson } from "../../services/serialize.server";
 
 /** GET /api/v1/projects/:slug/issues?status=&limit=&cursor= → `{ issues, nextCursor }` */
-export async function loader({ request, params, context }: LoaderFunctionArgs) {
+export const loader = apiHandler(async ({ request, params, context }: LoaderFunctionArgs) => {
   const grant = await authenticateApi(request, context);
   requireScope(grant, "read");
   const query = parseQuery(request, issueListQuery);
@@ -22,6 +23,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!project) throw notFound();
   const page = await listIssues(context.db, { projectId: project.id, ...query });
   return apiJson({ issues: page.issues.map(issueJson), nextCursor: page.nextCursor });
-}
+});
 
 export const action = () => methodNotAllowed(["GET"]);

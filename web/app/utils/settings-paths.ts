@@ -1,0 +1,8 @@
+/** Paths of the organisation settings pages. */
+export const orgPath = (org: { slug: string }) => `/settings/orgs/${encodeURIComponent(org.slug)}`;
+
+export const projectKeysPath = (org: { slug: string }, project: { slug: string }) =>
+  `${orgPath(org)}/projects/${encodeURIComponent(project.slug)}/keys`;
+
+export const projectGroupingPath = (org: { slug: string }, project: { slug: string }) =>
+  `${orgPath(org)}/projects/${encodeURIComponent(project.slug)}/grouping`;
