@@ -58,6 +58,11 @@ export const issues = pgTable(
   (t) => [
     unique("issues_project_fingerprint_uq").on(t.projectId, t.fingerprint),
     index("issues_project_status_last_seen_idx").on(t.projectId, t.status, t.lastSeen, t.id),
+    // The issue list's default order across statuses (unresolved + regressed tab, "all") and its
+    // "most events" sort, with keyset pagination (bench/dashboard: 15 ms → 0.05 ms at 10,000 issues).
+    // Ascending: a backward scan gives `order by x desc, id desc` (NULLS FIRST, the default).
+    index("issues_project_last_seen_idx").on(t.projectId, t.lastSeen, t.id),
+    index("issues_project_event_count_idx").on(t.projectId, t.eventCount, t.id),
   ],
 );
 

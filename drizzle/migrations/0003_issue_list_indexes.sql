@@ -1,0 +1,2 @@
+CREATE INDEX "issues_project_last_seen_idx" ON "issues" USING btree ("project_id","last_seen","id");--> statement-breakpoint
+CREATE INDEX "issues_project_event_count_idx" ON "issues" USING btree ("project_id","event_count","id");
