@@ -27,7 +27,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { ROOT } from "../../test/e2e/harness";
-import { cleanupAll, onCleanup } from "../lib/children";
+import { onCleanup } from "../lib/children";
+import { intArg, runMain } from "../lib/cli";
 import { explainPages, type PageQueries } from "./explain";
 import { httpProbe, measureTargets, selectOneProbe, type Target, type TargetResult } from "./measure";
 import { dataFacts, discoverPages } from "./pages";
@@ -76,24 +77,19 @@ if (args.help) {
   process.exit(0);
 }
 
-function int(name: string, raw: string | undefined, min: number, max: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${raw}`);
-  return n;
-}
-
-const issues = int("issues", args.issues, 10, 1_000_000);
-const events = int("events", args.events, issues, 100_000_000);
-const days = int("days", args.days, 1, 30);
+const issues = intArg("issues", args.issues, 10, 1_000_000);
+const events = intArg("events", args.events, issues, 100_000_000);
+const days = intArg("days", args.days, 1, 30);
 const skew = Number(args.skew);
 if (!(skew >= 0 && skew <= 3)) throw new Error(`--skew must be a number from 0 to 3, got ${args.skew}`);
-const rounds = int("rounds", args.rounds, 1, 50);
-const requests = int("requests", args.requests, 1, 100_000);
-const warmup = int("warmup", args.warmup, 0, 1000);
-const seedConnections = int("seed-connections", args["seed-connections"], 1, 16);
-const keyWindowHours = int("key-window-hours", args["key-window-hours"], 0, 24 * 365);
-const concurrencies = (args.concurrency ?? "1").split(",").map((c) => int("concurrency", c.trim(), 1, 256));
+const rounds = intArg("rounds", args.rounds, 1, 50);
+const requests = intArg("requests", args.requests, 1, 100_000);
+const warmup = intArg("warmup", args.warmup, 0, 1000);
+const seedConnections = intArg("seed-connections", args["seed-connections"], 1, 16);
+const keyWindowHours = intArg("key-window-hours", args["key-window-hours"], 0, 24 * 365);
+const concurrencies = (args.concurrency ?? "1")
+  .split(",")
+  .map((c) => intArg("concurrency", c.trim(), 1, 256));
 
 const log = (line: string) => console.error(line);
 
@@ -255,13 +251,4 @@ async function main(): Promise<boolean> {
   });
 }
 
-main()
-  .then(async (ok) => {
-    await cleanupAll();
-    process.exit(ok ? 0 : 1);
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await cleanupAll();
-    process.exit(1);
-  });
+runMain(main);

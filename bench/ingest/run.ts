@@ -23,10 +23,10 @@ import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ApiIssue } from "../../test/e2e/harness";
+import { runMain } from "../lib/cli";
 import { LoadGenerator, type LoadSummary } from "./load";
 import { buildBodies, SPANS_PER_REQUEST } from "./payload";
 import {
-  cleanupAll,
   ensureWebBuild,
   removeTempDir,
   startBaseline,
@@ -374,13 +374,4 @@ async function main() {
   return storedOk;
 }
 
-main()
-  .then(async (ok) => {
-    await cleanupAll();
-    process.exit(ok ? 0 : 1);
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await cleanupAll();
-    process.exit(1);
-  });
+runMain(main);

@@ -12,8 +12,9 @@ import type { ErrorBatchJob } from "@codewarden/common";
 import { connect, ensureBootstrap, migrate } from "@codewarden/drizzle";
 import { processBatch } from "@codewarden/worker";
 import pino from "pino";
+import { runMain } from "../lib/cli";
 import { buildBodies, createStamper } from "./payload";
-import { cleanupAll, removeTempDir, tempDir } from "./processes";
+import { removeTempDir, tempDir } from "./processes";
 
 const SIZES = [1, 10, 100, 1000];
 /** Errors stored per size (fewer jobs for bigger sizes), after one unmeasured job. */
@@ -62,10 +63,4 @@ async function main() {
   }
 }
 
-main()
-  .then(() => cleanupAll())
-  .catch(async (err) => {
-    console.error(err);
-    await cleanupAll();
-    process.exit(1);
-  });
+runMain(main);

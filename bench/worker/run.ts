@@ -25,8 +25,9 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { printProfile, summariseProfile } from "../ingest/profile";
+import { intArg, runMain } from "../lib/cli";
 import { type LatencyResult, latencyRun } from "./latency";
-import { cleanupAll, startBenchRedis, tempDir } from "./processes";
+import { startBenchRedis, tempDir } from "./processes";
 import { type BaselineRound, baselineRound, buildJobs, type WorkerRound, workerRound } from "./throughput";
 
 const GOAL_EVENTS_PER_SECOND = 5_000;
@@ -73,23 +74,16 @@ if (args.help) {
   process.exit(0);
 }
 
-function int(name: string, raw: string | undefined, min: number, max: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${raw}`);
-  return n;
-}
-
-const events = int("events", args.events, 100, 10_000_000);
-const errorsPerJob = int("errors-per-job", args["errors-per-job"], 1, 1000);
-const issues = int("issues", args.issues, 1, 100_000);
-const rounds = int("rounds", args.rounds, 1, 50);
-const concurrency = int("concurrency", args.concurrency, 1, 256);
-const workerProcesses = int("workers", args.workers, 1, 16);
-const rate = int("rate", args.rate, 1, 1_000_000);
-const duration = int("duration", args.duration, 1, 3600);
-const errorsPerRequest = int("errors-per-request", args["errors-per-request"], 1, 1000);
-const pollMs = int("poll-ms", args["poll-ms"], 1, 10_000);
+const events = intArg("events", args.events, 100, 10_000_000);
+const errorsPerJob = intArg("errors-per-job", args["errors-per-job"], 1, 1000);
+const issues = intArg("issues", args.issues, 1, 100_000);
+const rounds = intArg("rounds", args.rounds, 1, 50);
+const concurrency = intArg("concurrency", args.concurrency, 1, 256);
+const workerProcesses = intArg("workers", args.workers, 1, 16);
+const rate = intArg("rate", args.rate, 1, 1_000_000);
+const duration = intArg("duration", args.duration, 1, 3600);
+const errorsPerRequest = intArg("errors-per-request", args["errors-per-request"], 1, 1000);
+const pollMs = intArg("poll-ms", args["poll-ms"], 1, 10_000);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -348,13 +342,4 @@ async function main(): Promise<boolean> {
   return ok;
 }
 
-main()
-  .then(async (ok) => {
-    await cleanupAll();
-    process.exit(ok ? 0 : 1);
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await cleanupAll();
-    process.exit(1);
-  });
+runMain(main);
