@@ -1,46 +1,43 @@
-import {
-  type Attributes,
-  type AttributeValue,
-  context,
-  type Span,
-  SpanStatusCode,
-  trace,
-} from "@opentelemetry/api";
+import { type Attributes, context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import { type LogAttributes, logs, SeverityNumber } from "@opentelemetry/api-logs";
 import { hrTime } from "@opentelemetry/core";
+import { cleanAttributes } from "./attributes.js";
+import { type CapturedEvent, runPipeline } from "./before-send.js";
 import { debugLog } from "./diagnostics.js";
-import { toExceptionInfo } from "./exception.js";
+import { MAX_MESSAGE_LENGTH, toExceptionInfo } from "./exception.js";
 import { getRuntime } from "./runtime.js";
+import { scopeAttributes } from "./scope.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
 export const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2000;
-const MAX_EXTRA_ATTRIBUTES = 64;
 
-function isAttributeValue(value: unknown): value is AttributeValue {
-  const t = typeof value;
-  if (t === "string" || t === "boolean" || (t === "number" && Number.isFinite(value))) return true;
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (item) => item === null || item === undefined || ["string", "number", "boolean"].includes(typeof item),
-    )
-  );
+/** `exception.type` of the events captureMessage sends. */
+export const MESSAGE_TYPE = "Message";
+
+export type SeverityLevel = "debug" | "info" | "warning" | "error" | "fatal";
+
+const SEVERITY: Record<SeverityLevel, [SeverityNumber, string]> = {
+  debug: [SeverityNumber.DEBUG, "DEBUG"],
+  info: [SeverityNumber.INFO, "INFO"],
+  warning: [SeverityNumber.WARN, "WARN"],
+  error: [SeverityNumber.ERROR, "ERROR"],
+  fatal: [SeverityNumber.FATAL, "FATAL"],
+};
+
+function logAttributesOf(event: CapturedEvent): LogAttributes {
+  const attributes: LogAttributes = {
+    ...event.attributes,
+    "exception.type": event.type,
+    "exception.message": event.message,
+  };
+  if (event.stacktrace !== undefined) attributes["exception.stacktrace"] = event.stacktrace;
+  return attributes;
 }
 
-/** Keeps valid attribute values only (bad ones are dropped, never thrown on). */
-function cleanAttributes(attributes: unknown): Attributes {
-  const clean: Attributes = {};
-  if (attributes === null || typeof attributes !== "object") return clean;
-  let count = 0;
-  for (const [key, value] of Object.entries(attributes)) {
-    if (count >= MAX_EXTRA_ATTRIBUTES) break;
-    if (key !== "" && isAttributeValue(value)) {
-      clean[key] = value;
-      count++;
-    }
-  }
-  return clean;
+function bodyOf(event: CapturedEvent): string {
+  if (event.kind === "message") return event.message;
+  return event.message ? `${event.type}: ${event.message}` : event.type;
 }
 
 /**
@@ -50,13 +47,20 @@ function cleanAttributes(attributes: unknown): Attributes {
  * - as a log record with severity ERROR, `exception.type`/`exception.message`/`exception.stacktrace`
  *   and the span's context, so the exception is kept even when the trace is sampled out.
  * Both carry the same timestamp (the same nanoseconds) and span context, so a receiver can tell that they
- * describe one exception. `attributes` are added to the log record (and to the "exception" span).
+ * describe one exception. The user and tags in scope (setUser/setTag) and `attributes` are added to the log
+ * record (and to the "exception" span). `beforeSend` and the scrub rules from init() run first.
  * A no-op until an OpenTelemetry SDK is registered; never throws.
  */
 export function captureException(error: unknown, attributes?: Attributes): void {
   try {
     const info = toExceptionInfo(error);
-    const extra = cleanAttributes(attributes);
+    const event = runPipeline({
+      kind: "exception",
+      error,
+      ...info,
+      attributes: { ...scopeAttributes(), ...cleanAttributes(attributes) },
+    });
+    if (event === null) return;
     const time = hrTime(); // one [seconds, nanos] value, passed verbatim to the span event and the log record
 
     let span: Span | undefined = trace.getActiveSpan();
@@ -64,29 +68,60 @@ export function captureException(error: unknown, attributes?: Attributes): void 
     if (span === undefined) {
       span = trace
         .getTracer(SDK_NAME, SDK_VERSION)
-        .startSpan("exception", { attributes: extra, startTime: time });
+        .startSpan("exception", { attributes: event.attributes, startTime: time });
     }
-    span.recordException({ name: info.type, message: info.message, stack: info.stacktrace }, time);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: info.message });
+    span.recordException({ name: event.type, message: event.message, stack: event.stacktrace }, time);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: event.message });
     if (ownSpan) span.end(time);
 
-    const logAttributes: LogAttributes = {
-      ...extra,
-      "exception.type": info.type,
-      "exception.message": info.message,
-    };
-    if (info.stacktrace !== undefined) logAttributes["exception.stacktrace"] = info.stacktrace;
     logs.getLogger(SDK_NAME, SDK_VERSION).emit({
       timestamp: time,
       observedTimestamp: time,
       severityNumber: SeverityNumber.ERROR,
       severityText: "ERROR",
-      body: info.message ? `${info.type}: ${info.message}` : info.type,
-      attributes: logAttributes,
+      body: bodyOf(event),
+      attributes: logAttributesOf(event),
       context: trace.setSpan(context.active(), span),
     });
   } catch (failure) {
     debugLog(`captureException failed: ${String(failure)}`);
+  }
+}
+
+/**
+ * Sends `message` as a log record (severity `level`, default "info") in the active span's context, with
+ * `exception.type` "Message" and `exception.message` so CodeWarden groups it into an issue like an exception.
+ * No span event is recorded and the span's status is left alone. The user and tags in scope, `attributes`,
+ * `beforeSend` and the scrub rules apply as for captureException. Never throws.
+ */
+export function captureMessage(
+  message: string,
+  attributes?: Attributes,
+  level: SeverityLevel = "info",
+): void {
+  try {
+    const text = typeof message === "string" ? message : toExceptionInfo(message).message;
+    const event = runPipeline({
+      kind: "message",
+      error: message,
+      type: MESSAGE_TYPE,
+      message: text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…[truncated]` : text,
+      attributes: { ...scopeAttributes(), ...cleanAttributes(attributes) },
+    });
+    if (event === null) return;
+    const [severityNumber, severityText] = SEVERITY[level] ?? SEVERITY.info;
+    const time = hrTime();
+    logs.getLogger(SDK_NAME, SDK_VERSION).emit({
+      timestamp: time,
+      observedTimestamp: time,
+      severityNumber,
+      severityText,
+      body: bodyOf(event),
+      attributes: logAttributesOf(event),
+      context: context.active(),
+    });
+  } catch (failure) {
+    debugLog(`captureMessage failed: ${String(failure)}`);
   }
 }
 

@@ -1,9 +1,11 @@
 import type { NodeSDKConfiguration } from "@opentelemetry/sdk-node";
+import type { BeforeSend } from "./before-send.js";
 import { preview } from "./diagnostics.js";
 import {
   appendSignalPath,
   type Env,
   envBoolean,
+  envList,
   envPositiveInt,
   envString,
   isValidHeaderName,
@@ -12,6 +14,7 @@ import {
   parseHttpUrl,
   parseKeyValueList,
 } from "./env-values.js";
+import { INSTRUMENTATION_NAMES, type InstrumentationName } from "./instrumentations.js";
 import { findPackageInfo } from "./package-info.js";
 import {
   type BatchLimits,
@@ -28,8 +31,21 @@ import {
 export type { BatchLimits, CrashFlags, RejectionMode, ResourceDetectorName } from "./sdk-env.js";
 export { crashFlags, DEFAULT_EXPORT_TIMEOUT_MS } from "./sdk-env.js";
 
-/** Instrumentations as NodeSDK accepts them (e.g. `new HttpInstrumentation()`); none are bundled. */
+/** Instrumentations as NodeSDK accepts them (e.g. `new GraphQLInstrumentation()`). */
 export type Instrumentations = NodeSDKConfiguration["instrumentations"];
+
+export type { InstrumentationName } from "./instrumentations.js";
+
+/**
+ * The bundled instrumentations switched on (`true`, the default) or off (`false`) by name, plus `extra`
+ * instrumentations of your own. Example: `{ http: false, extra: [new GraphQLInstrumentation()] }`.
+ */
+export type InstrumentationSwitches = Partial<Record<InstrumentationName, boolean>> & {
+  extra?: Instrumentations;
+};
+
+/** A scrub rule: matches of a RegExp, or occurrences of a literal string, become `[redacted]`. */
+export type ScrubRule = RegExp | string;
 
 /** Options for `init()`. Every option is optional; an explicit option wins over the environment. */
 export interface CodewardenOptions {
@@ -37,16 +53,32 @@ export interface CodewardenOptions {
   endpoint?: string;
   /** Project ingest key, sent as `Authorization: Bearer <key>`. Env: CODEWARDEN_INGEST_KEY. */
   ingestKey?: string;
-  /** `service.name`. Env: OTEL_SERVICE_NAME; default: the nearest package.json `name`. */
+  /** `service.name`. Env: CODEWARDEN_SERVICE_NAME, OTEL_SERVICE_NAME; default: the nearest package.json `name`. */
   serviceName?: string;
-  /** `service.version`. Default: a CI/CD commit SHA variable, else the nearest package.json `version`. */
+  /** `service.version`. Env: CODEWARDEN_SERVICE_VERSION; default: a CI/CD commit SHA variable, else the nearest package.json `version`. */
   serviceVersion?: string;
   /** `deployment.environment.name`. Env: CODEWARDEN_ENVIRONMENT, then NODE_ENV. */
   environment?: string;
   /** Extra headers for every export request (merged over OTEL_EXPORTER_OTLP_HEADERS). */
   headers?: Record<string, string>;
-  /** OpenTelemetry instrumentations to register (passed through to NodeSDK). */
-  instrumentations?: Instrumentations;
+  /**
+   * The bundled auto-instrumentations (http, undici/fetch, express, koa, pg, mysql, mysql2, redis, ioredis,
+   * mongodb) are on by default; switch them by name, e.g. `{ http: false }`. An array adds your own
+   * instrumentations to the bundled ones. Env: OTEL_NODE_ENABLED_INSTRUMENTATIONS / _DISABLED_.
+   */
+  instrumentations?: InstrumentationSwitches | Instrumentations;
+  /**
+   * Trace sampling ratio in [0, 1] (ParentBased(TraceIdRatio)): overrides OTEL_TRACES_SAMPLER. Captured
+   * exceptions are always sent as log records, whatever is sampled. Env: CODEWARDEN_SAMPLE_RATE.
+   */
+  sampleRate?: number;
+  /**
+   * Sees each captured exception/message before it is sent: return it (edited or not) to send, `null` to drop.
+   * If it throws, a warning is printed once and the event is sent unmodified (scrub rules still apply).
+   */
+  beforeSend?: BeforeSend;
+  /** Extra patterns replaced by `[redacted]` in exception messages and stack traces before sending. */
+  scrub?: ScrubRule[];
   /** Print SDK diagnostics (and OpenTelemetry's own) to stderr. Env: CODEWARDEN_DEBUG. */
   debug?: boolean;
 }
@@ -73,7 +105,15 @@ export interface ResolvedConfig {
   serviceVersion?: string;
   environment?: string;
   resourceDetectors: ResourceDetectorName[];
+  /** Bundled instrumentations to create, by name. */
+  autoInstrumentations: InstrumentationName[];
+  /** Instrumentations given by the application (an array, or `extra`). */
   instrumentations: Instrumentations;
+  /** Trace sampling ratio; undefined leaves OTEL_TRACES_SAMPLER (or always-on) in charge. */
+  sampleRate?: number;
+  beforeSend?: BeforeSend;
+  /** Compiled scrub rules, all with the global flag. */
+  scrub: RegExp[];
   debug: boolean;
   crash: CrashFlags;
 }
@@ -108,8 +148,13 @@ const KNOWN_OPTIONS = new Set([
   "environment",
   "headers",
   "instrumentations",
+  "sampleRate",
+  "beforeSend",
+  "scrub",
   "debug",
 ]);
+
+const MAX_SCRUB_RULES = 100;
 
 const MAX_RESOURCE_VALUE = 256;
 const MAX_INGEST_KEY = 512;
@@ -198,6 +243,105 @@ function signalUrl(signal: Signal, endpointOption: string | undefined, env: Env,
   return url;
 }
 
+function sampleRateOf(option: unknown, env: Env, problems: Problems): number | undefined {
+  const valid = (value: unknown): value is number =>
+    typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1;
+  if (option !== undefined) {
+    if (valid(option)) return option;
+    problems.errors.push(`option sampleRate must be a number from 0 to 1 (got ${preview(option)}).`);
+    return undefined;
+  }
+  const raw = envString(env, "CODEWARDEN_SAMPLE_RATE");
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (valid(value)) return value;
+  problems.warnings.push(`CODEWARDEN_SAMPLE_RATE=${preview(raw)} is not a number from 0 to 1; ignoring it.`);
+  return undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function scrubRules(option: unknown, problems: Problems): RegExp[] {
+  if (option === undefined) return [];
+  if (!Array.isArray(option) || option.length > MAX_SCRUB_RULES) {
+    problems.errors.push(`option scrub must be an array of at most ${MAX_SCRUB_RULES} RegExps or strings.`);
+    return [];
+  }
+  const rules: RegExp[] = [];
+  for (const rule of option) {
+    if (rule instanceof RegExp) {
+      rules.push(new RegExp(rule.source, rule.flags.includes("g") ? rule.flags : `${rule.flags}g`));
+    } else if (typeof rule === "string" && rule !== "") {
+      rules.push(new RegExp(escapeRegExp(rule), "g"));
+    } else {
+      problems.errors.push(`option scrub: ${preview(rule, 40)} is neither a RegExp nor a non-empty string.`);
+    }
+  }
+  return rules;
+}
+
+const isInstrumentationName = (name: string): name is InstrumentationName =>
+  (INSTRUMENTATION_NAMES as readonly string[]).includes(name);
+
+function envInstrumentationNames(
+  env: Env,
+  name: string,
+  problems: Problems,
+): InstrumentationName[] | undefined {
+  const list = envList(env, name);
+  if (list === undefined) return undefined;
+  const unknown = list.filter((item) => item !== "none" && !isInstrumentationName(item));
+  if (unknown.length > 0)
+    problems.warnings.push(`${name}: ignoring unknown instrumentation(s) ${unknown.join(", ")}.`);
+  return list.filter(isInstrumentationName);
+}
+
+/**
+ * Which bundled instrumentations run: all, narrowed by OTEL_NODE_ENABLED_INSTRUMENTATIONS ("none" for none)
+ * and OTEL_NODE_DISABLED_INSTRUMENTATIONS, then switched by name by the option (which wins).
+ */
+function instrumentationChoice(
+  option: unknown,
+  env: Env,
+  problems: Problems,
+): { autoInstrumentations: InstrumentationName[]; instrumentations: Instrumentations } {
+  const enabled = new Set<InstrumentationName>(
+    envInstrumentationNames(env, "OTEL_NODE_ENABLED_INSTRUMENTATIONS", problems) ?? INSTRUMENTATION_NAMES,
+  );
+  for (const name of envInstrumentationNames(env, "OTEL_NODE_DISABLED_INSTRUMENTATIONS", problems) ?? []) {
+    enabled.delete(name);
+  }
+  let instrumentations: Instrumentations = [];
+  if (Array.isArray(option)) {
+    instrumentations = option;
+  } else if (option !== null && typeof option === "object") {
+    for (const [key, value] of Object.entries(option)) {
+      if (key === "extra") {
+        if (Array.isArray(value)) instrumentations = value;
+        else problems.errors.push("option instrumentations.extra must be an array.");
+      } else if (!isInstrumentationName(key)) {
+        problems.warnings.push(
+          `ignoring unknown instrumentation ${preview(key, 40)} (known: ${INSTRUMENTATION_NAMES.join(", ")}).`,
+        );
+      } else if (typeof value !== "boolean") {
+        problems.errors.push(`option instrumentations.${key} must be true or false.`);
+      } else if (value) {
+        enabled.add(key);
+      } else {
+        enabled.delete(key);
+      }
+    }
+  } else if (option !== undefined) {
+    problems.errors.push("option instrumentations must be an object of switches or an array.");
+  }
+  return {
+    autoInstrumentations: INSTRUMENTATION_NAMES.filter((name) => enabled.has(name)),
+    instrumentations,
+  };
+}
+
 function commitSha(env: Env): string | undefined {
   for (const name of COMMIT_SHA_ENV_VARS) {
     const value = envString(env, name);
@@ -229,9 +373,16 @@ export function resolveConfig(
   if (options.debug !== undefined && typeof options.debug !== "boolean") {
     problems.errors.push("option debug must be a boolean.");
   }
-  if (options.instrumentations !== undefined && !Array.isArray(options.instrumentations)) {
-    problems.errors.push("option instrumentations must be an array.");
+  const { autoInstrumentations, instrumentations } = instrumentationChoice(
+    options.instrumentations,
+    env,
+    problems,
+  );
+  if (options.beforeSend !== undefined && typeof options.beforeSend !== "function") {
+    problems.errors.push("option beforeSend must be a function.");
   }
+  const sampleRate = sampleRateOf(options.sampleRate, env, problems);
+  const scrub = scrubRules(options.scrub, problems);
 
   const resourceAttributes = parseKeyValueList(
     envString(env, "OTEL_RESOURCE_ATTRIBUTES"),
@@ -241,6 +392,7 @@ export function resolveConfig(
   const pkg = findPackageInfo(cwd);
   const serviceName = resourceValue(
     optionalString(options.serviceName, "serviceName", problems) ??
+      envString(env, "CODEWARDEN_SERVICE_NAME") ??
       envString(env, "OTEL_SERVICE_NAME") ??
       resourceAttributes["service.name"] ??
       pkg.name ??
@@ -250,6 +402,7 @@ export function resolveConfig(
   );
   const serviceVersion = resourceValue(
     optionalString(options.serviceVersion, "serviceVersion", problems) ??
+      envString(env, "CODEWARDEN_SERVICE_VERSION") ??
       resourceAttributes["service.version"] ??
       commitSha(env) ??
       pkg.version,
@@ -333,7 +486,11 @@ export function resolveConfig(
       serviceVersion,
       environment,
       resourceDetectors: detectors,
-      instrumentations: Array.isArray(options.instrumentations) ? options.instrumentations : [],
+      autoInstrumentations,
+      instrumentations,
+      ...(sampleRate !== undefined ? { sampleRate } : {}),
+      ...(typeof options.beforeSend === "function" ? { beforeSend: options.beforeSend } : {}),
+      scrub,
       debug: options.debug ?? envBoolean(env, "CODEWARDEN_DEBUG") ?? false,
       crash: crashFlags(execArgv, envString(env, "NODE_OPTIONS")),
     },
@@ -350,6 +507,10 @@ export function describeConfig(config: ResolvedConfig): string {
     logs: { ...config.logs, headers: redact(config.logs.headers) },
     compression: config.compression,
     resourceDetectors: config.resourceDetectors,
+    autoInstrumentations: config.autoInstrumentations,
     instrumentations: config.instrumentations.length,
+    sampleRate: config.sampleRate,
+    beforeSend: config.beforeSend !== undefined,
+    scrubRules: config.scrub.length,
   });
 }

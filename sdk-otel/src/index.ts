@@ -1,4 +1,12 @@
-export { captureException, flush, shutdown } from "./capture.js";
-export type { CodewardenOptions, Instrumentations } from "./config.js";
+export type { BeforeSend, CapturedEvent } from "./before-send.js";
+export { captureException, captureMessage, flush, type SeverityLevel, shutdown } from "./capture.js";
+export type {
+  CodewardenOptions,
+  InstrumentationName,
+  InstrumentationSwitches,
+  Instrumentations,
+  ScrubRule,
+} from "./config.js";
 export { type CodewardenHandle, init } from "./init.js";
+export { setTag, setUser, type User } from "./scope.js";
 export { SDK_VERSION as VERSION } from "./version.js";

@@ -1,3 +1,4 @@
+import { setPipeline } from "./before-send.js";
 import { captureException, DEFAULT_FLUSH_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./capture.js";
 import { type CodewardenOptions, describeConfig, resolveConfig } from "./config.js";
 import { debugLog, setDebug, warnOnce } from "./diagnostics.js";
@@ -87,6 +88,8 @@ export function init(options: CodewardenOptions = {}): CodewardenHandle {
     }
     debugLog(`starting with ${describeConfig(config)}`);
 
+    setPipeline({ beforeSend: config.beforeSend, scrub: config.scrub });
+    sharedState().instrumented = config.autoInstrumentations.length + config.instrumentations.length > 0;
     const sdk = startSdk(config);
     let handle: CodewardenHandle | undefined;
     const removeHooks = installProcessHooks({

@@ -1,3 +1,5 @@
+import type { SendPipeline } from "./before-send.js";
+
 /**
  * Process-wide state, kept on globalThis so that the ESM and CommonJS builds of this package — both can be
  * loaded in one process, e.g. `--import …/register` followed by `require("@codewarden/sdk-otel")` — share one
@@ -11,6 +13,12 @@ export interface SharedState {
     flush(timeoutMs: number): Promise<boolean>;
     shutdown(timeoutMs: number): Promise<boolean>;
   };
+  /** beforeSend and scrub rules from init() (typed in before-send.ts). */
+  pipeline?: SendPipeline;
+  /** User and tags set with setUser/setTag (typed in scope.ts). */
+  scopes?: unknown;
+  /** True when the running SDK has at least one instrumentation (the register entry point then adds the ESM hook). */
+  instrumented?: boolean;
   warned: Set<string>;
   debug: boolean;
 }

@@ -15,9 +15,16 @@ import {
 } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, type LogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from "@opentelemetry/sdk-trace-base";
 import type { ResolvedConfig, ResourceDetectorName } from "./config.js";
 import { stderrDiagLogger } from "./diagnostics.js";
+import { createInstrumentations } from "./instrumentations.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
 type ExporterConfig = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>;
@@ -71,6 +78,13 @@ function exporterConfig(signal: ResolvedConfig["traces"], config: ResolvedConfig
   };
 }
 
+/** ParentBased(TraceIdRatio(rate)) for `sampleRate`; undefined lets NodeSDK read OTEL_TRACES_SAMPLER. */
+export function samplerFor(sampleRate: number | undefined): Sampler | undefined {
+  return sampleRate === undefined
+    ? undefined
+    : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRate) });
+}
+
 /** Builds and starts NodeSDK from a resolved config (registers the global providers). */
 export function startSdk(config: ResolvedConfig): StartedSdk {
   if (config.debug) diag.setLogger(stderrDiagLogger, { logLevel: DiagLogLevel.DEBUG });
@@ -111,7 +125,8 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
     spanProcessors: spanProcessor ? [spanProcessor, spanCounter] : [],
     logRecordProcessors: logProcessor ? [logProcessor, logCounter] : [],
     metricReaders: [], // metrics off
-    instrumentations: config.instrumentations,
+    sampler: samplerFor(config.sampleRate),
+    instrumentations: [...createInstrumentations(config.autoInstrumentations), ...config.instrumentations],
     // textMapPropagator left undefined: OTEL_PROPAGATORS, else W3C trace context + baggage.
   });
   sdk.start();

@@ -1,16 +1,17 @@
 import { trace } from "@opentelemetry/api";
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-import { AlwaysOffSampler, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureException } from "../src/capture.js";
+import { samplerFor } from "../src/start-sdk.js";
 
-// Every trace sampled out (as with a low OTEL_TRACES_SAMPLER_ARG): the log record must still carry the exception.
+// Every trace sampled out (init({ sampleRate: 0 })): the log record must still carry the exception.
 const spans = new InMemorySpanExporter();
 const logRecords = new InMemoryLogRecordExporter();
 const sdk = new NodeSDK({
   autoDetectResources: false,
-  sampler: new AlwaysOffSampler(),
+  sampler: samplerFor(0),
   spanProcessors: [new SimpleSpanProcessor(spans)],
   logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })],
   metricReaders: [],

@@ -275,6 +275,111 @@ describe("resolveConfig OTel SDK variables", () => {
   });
 });
 
+describe("resolveConfig CODEWARDEN_SERVICE_*", () => {
+  it("CODEWARDEN_SERVICE_NAME/VERSION beat OTEL_* and CI variables; options beat them", () => {
+    const env = {
+      CODEWARDEN_SERVICE_NAME: "cw-name",
+      OTEL_SERVICE_NAME: "otel-name",
+      CODEWARDEN_SERVICE_VERSION: "9.9.9",
+      OTEL_RESOURCE_ATTRIBUTES: "service.version=1.0.0",
+      GITHUB_SHA: "abc123",
+    };
+    const fromEnv = ok(resolveConfig({}, env, appDir, []));
+    expect([fromEnv.serviceName, fromEnv.serviceVersion]).toEqual(["cw-name", "9.9.9"]);
+    const explicit = ok(resolveConfig({ serviceName: "opt", serviceVersion: "0.0.1" }, env, appDir, []));
+    expect([explicit.serviceName, explicit.serviceVersion]).toEqual(["opt", "0.0.1"]);
+  });
+});
+
+describe("resolveConfig sampleRate, beforeSend and scrub", () => {
+  it("sampleRate: the option wins over CODEWARDEN_SAMPLE_RATE; unset leaves OTEL_TRACES_SAMPLER in charge", () => {
+    const env = { CODEWARDEN_SAMPLE_RATE: "0.25" };
+    expect(ok(resolveConfig({ sampleRate: 0 }, env, bareDir, [])).sampleRate).toBe(0);
+    expect(ok(resolveConfig({}, env, bareDir, [])).sampleRate).toBe(0.25);
+    expect(
+      ok(resolveConfig({}, { OTEL_TRACES_SAMPLER: "always_off" }, bareDir, [])).sampleRate,
+    ).toBeUndefined();
+  });
+
+  it("sampleRate outside [0, 1] is invalid config as an option, a warning from the environment", () => {
+    for (const bad of [1.5, -0.1, Number.NaN, "0.5"]) {
+      expect(errors(resolveConfig({ sampleRate: bad as number }, {}, bareDir, []))[0]).toContain(
+        "sampleRate",
+      );
+    }
+    const result = resolveConfig({}, { CODEWARDEN_SAMPLE_RATE: "lots" }, bareDir, []);
+    expect(ok(result).sampleRate).toBeUndefined();
+    expect(result.warnings.join(" ")).toContain("CODEWARDEN_SAMPLE_RATE");
+  });
+
+  it("beforeSend must be a function", () => {
+    const hook = () => null;
+    expect(ok(resolveConfig({ beforeSend: hook }, {}, bareDir, [])).beforeSend).toBe(hook);
+    expect(errors(resolveConfig({ beforeSend: "drop" as never }, {}, bareDir, []))[0]).toContain(
+      "beforeSend",
+    );
+  });
+
+  it("scrub: RegExps get the global flag, strings match literally", () => {
+    const { scrub } = ok(resolveConfig({ scrub: [/acct-\d+/i, "a.b*c"] }, {}, bareDir, []));
+    expect(scrub.map((rule) => rule.flags)).toEqual(["gi", "g"]);
+    expect("ACCT-1 acct-2".replace(scrub[0] as RegExp, "x")).toBe("x x");
+    expect("a.b*c aXbbc".replace(scrub[1] as RegExp, "x")).toBe("x aXbbc");
+    expect(ok(resolveConfig({}, {}, bareDir, [])).scrub).toEqual([]);
+  });
+
+  it("scrub: anything but an array of RegExps and non-empty strings is invalid config", () => {
+    expect(errors(resolveConfig({ scrub: /x/ as never }, {}, bareDir, []))[0]).toContain("scrub");
+    expect(errors(resolveConfig({ scrub: [""] }, {}, bareDir, []))[0]).toContain("scrub");
+    expect(errors(resolveConfig({ scrub: [42 as never] }, {}, bareDir, []))[0]).toContain("scrub");
+  });
+});
+
+describe("resolveConfig instrumentations", () => {
+  const ALL = ["http", "undici", "express", "koa", "pg", "mysql", "mysql2", "redis", "ioredis", "mongodb"];
+
+  it("turns every bundled instrumentation on by default; an array adds to them", () => {
+    expect(ok(resolveConfig({}, {}, bareDir, [])).autoInstrumentations).toEqual(ALL);
+    const custom = { instrumentationName: "custom" } as never;
+    const config = ok(resolveConfig({ instrumentations: [custom] }, {}, bareDir, []));
+    expect(config.autoInstrumentations).toEqual(ALL);
+    expect(config.instrumentations).toEqual([custom]);
+  });
+
+  it("switches by name, with extra instrumentations; the option wins over the environment", () => {
+    const custom = { instrumentationName: "custom" } as never;
+    const env = { OTEL_NODE_DISABLED_INSTRUMENTATIONS: "pg, redis", OTEL_NODE_ENABLED_INSTRUMENTATIONS: "" };
+    const config = ok(
+      resolveConfig({ instrumentations: { http: false, pg: true, extra: [custom] } }, env, bareDir, []),
+    );
+    expect(config.autoInstrumentations).toEqual(ALL.filter((name) => name !== "http" && name !== "redis"));
+    expect(config.instrumentations).toEqual([custom]);
+  });
+
+  it("OTEL_NODE_ENABLED_INSTRUMENTATIONS narrows the set ('none' for none), unknown names warn", () => {
+    const only = resolveConfig({}, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: "http,express,grpc" }, bareDir, []);
+    expect(ok(only).autoInstrumentations).toEqual(["http", "express"]);
+    expect(only.warnings.join(" ")).toContain("grpc");
+    const none = ok(resolveConfig({}, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: "none" }, bareDir, []));
+    expect(none.autoInstrumentations).toEqual([]);
+  });
+
+  it("rejects non-boolean switches and a non-array extra; warns about unknown names", () => {
+    expect(
+      errors(resolveConfig({ instrumentations: { http: "no" as never } }, {}, bareDir, []))[0],
+    ).toContain("instrumentations.http");
+    expect(errors(resolveConfig({ instrumentations: { extra: {} as never } }, {}, bareDir, []))[0]).toContain(
+      "extra",
+    );
+    expect(errors(resolveConfig({ instrumentations: "all" as never }, {}, bareDir, []))[0]).toContain(
+      "instrumentations",
+    );
+    const unknown = resolveConfig({ instrumentations: { graphql: false } as never }, {}, bareDir, []);
+    expect(ok(unknown).autoInstrumentations).toEqual(ALL);
+    expect(unknown.warnings.join(" ")).toContain("graphql");
+  });
+});
+
 describe("crashFlags", () => {
   it("defaults to Node's throw mode", () => {
     expect(crashFlags([], undefined)).toEqual({ rejectionMode: "throw", abortOnUncaught: false });

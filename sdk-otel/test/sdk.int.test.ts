@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ensureBuilt } from "./helpers/ensure-built.js";
-import { type OtlpSink, payloadsAt, startOtlpSink } from "./helpers/otlp-sink.js";
+import { type OtlpSink, payload, payloadsAt, startOtlpSink } from "./helpers/otlp-sink.js";
 import { runFixture } from "./helpers/run-fixture.js";
 
 const INGEST_KEY = "cw_test_ingest_key";
@@ -129,7 +129,9 @@ describe("sdk-otel in real Node processes", () => {
 
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
-    expect(run.stdout).toContain("exports=VERSION,captureException,flush,init,shutdown");
+    expect(run.stdout).toContain(
+      "exports=VERSION,captureException,captureMessage,flush,init,setTag,setUser,shutdown",
+    );
     const traces = payloadsAt(sink, "/v1/traces");
     expect(traces.includes("clean-work-marker")).toBe(true);
     expect(sink.requests.every((r) => r.authorization === `Bearer ${INGEST_KEY}`)).toBe(true);
@@ -168,6 +170,70 @@ describe("sdk-otel in real Node processes", () => {
     expect(logs.includes("explicit-service")).toBe(true);
     expect(logs.includes("explicit-env")).toBe(true);
     expect(logs.includes("ignored-second-init")).toBe(false);
+  });
+
+  it("applies sampleRate, scrub, beforeSend (drop, edit, throwing), setUser, setTag and captureMessage", async () => {
+    const run = await runFixture("options.mjs", { env: sinkEnv() });
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("shutdown=true");
+    // A throwing beforeSend warns once and the exception is still sent, unmodified.
+    expect(occurrences(run.stderr, "beforeSend-bug-marker")).toBe(1);
+
+    const logs = payloadsAt(sink, "/v1/logs");
+    for (const needle of [
+      "kept-marker for [redacted]",
+      "before-send-marker",
+      "hook-crash-marker",
+      "user-marker-42",
+      "ada@example.com",
+      "tag-marker",
+      "message-marker",
+      "Message",
+      "WARN",
+    ]) {
+      expect(logs.includes(needle), needle).toBe(true);
+    }
+    expect(logs.includes("noise-marker")).toBe(false);
+    expect(logs.includes("acct-99812")).toBe(false);
+    // sampleRate 0: the span (and its exception events) is not exported, the log records are.
+    expect(payloadsAt(sink, "/v1/traces").includes("sampled-out-span-marker")).toBe(false);
+  });
+
+  it("auto-instruments http and fetch, each switchable off by option or OTEL_NODE_DISABLED_INSTRUMENTATIONS", async () => {
+    const HTTP_SCOPE = "@opentelemetry/instrumentation-http";
+    const UNDICI_SCOPE = "@opentelemetry/instrumentation-undici";
+    const traces = async (env: Record<string, string>) => {
+      const before = sink.requests.length;
+      const run = await runFixture("instrumented.cjs", { env: sinkEnv(env) });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("shutdown=true");
+      const requests = sink.requests.slice(before).filter((r) => r.path === "/v1/traces");
+      return Buffer.concat(requests.map(payload));
+    };
+
+    const all = await traces({});
+    expect(all.includes(HTTP_SCOPE)).toBe(true);
+    expect(all.includes(UNDICI_SCOPE)).toBe(true);
+    expect(all.includes("/instrumented-path-marker")).toBe(true);
+
+    const noHttp = await traces({ FIXTURE_INSTRUMENTATIONS: JSON.stringify({ http: false }) });
+    expect(noHttp.includes(HTTP_SCOPE)).toBe(false);
+    expect(noHttp.includes(UNDICI_SCOPE)).toBe(true);
+
+    const noUndici = await traces({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" });
+    expect(noUndici.includes(HTTP_SCOPE)).toBe(true);
+    expect(noUndici.includes(UNDICI_SCOPE)).toBe(false);
+  });
+
+  it("auto-instruments node:http in an ES module app started with --import", async () => {
+    const run = await runFixture("instrumented.mjs", { preload: "import", env: sinkEnv() });
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("done");
+    const traces = payloadsAt(sink, "/v1/traces");
+    expect(traces.includes("@opentelemetry/instrumentation-http")).toBe(true);
+    expect(traces.includes("/esm-instrumented-marker")).toBe(true);
   });
 
   it("bad config (endpoint 'not a url') warns once and the app runs normally", async () => {

@@ -1,0 +1,87 @@
+/**
+ * The SDK benchmark's app: a small node:http JSON service, run twice by run.ts from this one file —
+ *   PORT=<port> node bench/sdk/app.mjs                                         (baseline)
+ *   PORT=<port> node --import @codewarden/sdk-otel/register bench/sdk/app.mjs  (with the SDK)
+ *
+ * GET /api/products?category=&page=&limit=  parses the query, builds a page of products, answers JSON.
+ * GET /api/checkout?cart=                  throws inside the "payment" code; the handler catches it,
+ *                                          reports it with captureException and answers 500.
+ * The load sends one request in 1,000 to /api/checkout. Without the SDK registered, captureException
+ * is the package's documented no-op, so both runs execute the same code. With it, the SDK's default
+ * instrumentations (node:http among them) trace every request; the error lands on the server span
+ * and in a log record.
+ */
+import { createServer } from "node:http";
+import { captureException } from "@codewarden/sdk-otel";
+
+const port = Number(process.env.PORT);
+if (!Number.isInteger(port) || port <= 0) throw new Error("PORT must be set");
+
+const CATEGORIES = ["books", "games", "music", "garden", "tools"];
+
+function clampInt(raw, min, max, fallback) {
+  const n = Number.parseInt(raw ?? "", 10);
+  return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}
+
+function listProducts(query) {
+  const category = CATEGORIES.includes(query.get("category")) ? query.get("category") : "books";
+  const page = clampInt(query.get("page"), 1, 1000, 1);
+  const limit = clampInt(query.get("limit"), 1, 50, 10);
+  const items = [];
+  for (let i = 0; i < limit; i++) {
+    const id = (page - 1) * limit + i + 1;
+    items.push({
+      id: `${category}-${id}`,
+      name: `${category[0].toUpperCase()}${category.slice(1)} item ${id}`,
+      priceCents: 499 + ((id * 37) % 5000),
+      inStock: id % 7 !== 0,
+    });
+  }
+  return { category, page, limit, total: 1000, items };
+}
+
+class PaymentDeclinedError extends Error {
+  name = "PaymentDeclinedError";
+}
+
+function chargeCard(cart) {
+  throw new PaymentDeclinedError(`card declined for cart ${cart}`);
+}
+
+function checkout(query) {
+  const cart = query.get("cart") ?? "unknown";
+  chargeCard(cart);
+  return { cart, status: "paid" };
+}
+
+function send(res, status, body) {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+  res.end(json);
+}
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://app.local");
+  try {
+    if (req.method === "GET" && url.pathname === "/api/products")
+      send(res, 200, listProducts(url.searchParams));
+    else if (req.method === "GET" && url.pathname === "/api/checkout")
+      send(res, 200, checkout(url.searchParams));
+    else send(res, 404, { error: "not found" });
+  } catch (error) {
+    captureException(error, { "http.route": url.pathname });
+    send(res, 500, { error: "internal error" });
+  }
+});
+
+server.listen(port, "127.0.0.1", () => {
+  process.stdout.write(`app listening on 127.0.0.1:${port}\n`);
+});
+
+// SIGINT: stop accepting, cut keep-alive connections and let the process end on its own, so that
+// the SDK's exit flush and `node --cpu-prof` (which writes its profile at a normal exit) both run.
+process.once("SIGINT", () => {
+  server.close();
+  server.closeAllConnections();
+});

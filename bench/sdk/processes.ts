@@ -1,0 +1,75 @@
+/**
+ * The SDK benchmark's child processes: bench/sdk/app.mjs without and with the SDK, and (from the
+ * ingest benchmark) the all-in-one CodeWarden that the SDK exports to.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, ROOT, type Spawned, spawnProcess } from "../../test/e2e/harness";
+import { track } from "../lib/children";
+
+export { ensureWebBuild, startSubject as startCodewarden } from "../ingest/processes";
+
+export const SERVICE_NAME = "bench-sdk-app";
+const APP = join(ROOT, "bench", "sdk", "app.mjs");
+
+/** `npm run build -w @codewarden/sdk-otel` when the SDK's dist is missing (it is not rebuilt otherwise). */
+export function ensureSdkBuild(): void {
+  if (existsSync(join(ROOT, "sdk-otel", "dist", "esm", "register.js"))) return;
+  console.error("sdk-otel/dist is missing: running `npm run build -w @codewarden/sdk-otel` first");
+  execFileSync("npm", ["run", "build", "-w", "@codewarden/sdk-otel"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    timeout: 300_000,
+  });
+}
+
+/** When sdk-otel/dist was last built (the SDK is measured as built, whatever its source says). */
+export function sdkDistBuiltAt(): string {
+  return statSync(join(ROOT, "sdk-otel", "dist", "esm", "register.js")).mtime.toISOString();
+}
+
+export interface App {
+  url: string;
+  proc: Spawned;
+}
+
+export interface AppOptions {
+  /** With the SDK: `--import @codewarden/sdk-otel/register`, exporting to this collector with this key. */
+  sdk?: { collectorUrl: string; ingestKey: string; env?: Record<string, string> };
+  /** When set, the app runs under `node --cpu-prof` and writes its profile there on exit. */
+  cpuProfDir?: string;
+}
+
+export async function startApp(opts: AppOptions): Promise<App> {
+  const port = await freePort();
+  const env: Record<string, string> = { PORT: String(port), NODE_ENV: "production" };
+  const flags: string[] = [];
+  if (opts.cpuProfDir) flags.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`);
+  if (opts.sdk) {
+    flags.push("--import", "@codewarden/sdk-otel/register");
+    Object.assign(env, {
+      CODEWARDEN_ENDPOINT: opts.sdk.collectorUrl,
+      CODEWARDEN_INGEST_KEY: opts.sdk.ingestKey,
+      OTEL_SERVICE_NAME: SERVICE_NAME,
+      CODEWARDEN_ENVIRONMENT: "bench",
+      ...opts.sdk.env,
+    });
+  }
+  const proc = track(spawnProcess(process.execPath, [...flags, APP], env));
+  await proc.waitFor(/app listening/, 30_000);
+  return { url: `http://127.0.0.1:${port}`, proc };
+}
+
+/** SIGINT (the app closes its server and exits normally: SDK flush, CPU profile), then SIGKILL. */
+export async function stopApp(app: App, graceMs = 10_000): Promise<number | string> {
+  const { child } = app.proc;
+  if (child.exitCode !== null || child.signalCode !== null) return app.proc.exited(1000);
+  child.kill("SIGINT");
+  try {
+    return await app.proc.exited(graceMs);
+  } catch {
+    child.kill("SIGKILL");
+    return app.proc.exited(5000).catch(() => "unknown");
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * SDK overhead: requests/s of a small node:http JSON app (bench/sdk/app.mjs) without the SDK
+ * (`node app.mjs`) and with it (`node --import @codewarden/sdk-otel/register app.mjs`, exporting
+ * to a real all-in-one CodeWarden), under the same autocannon load, in alternating rounds.
+ *
+ * The SDK runs as users get it: its defaults, as built in sdk-otel/dist (every bundled
+ * instrumentation on, all traces sampled, OTLP/protobuf with gzip); `--sdk-env` changes that for
+ * the SDK app only, e.g. to see which part costs what. The JSON records when dist was built.
+ *
+ * One request in 1,000 goes to a route that throws; the app captures the error and answers 500.
+ * After the rounds the REST API must show every error the SDK app answered 500 for (the run fails
+ * when the SDK silently sent nothing). Goal, printed pass/fail: ratio with/without ≥ 0.90.
+ *
+ * Run: npm run bench:sdk [-- --connections 10 --duration 6 --rounds 5 --warmup 3 --sdk-env K=V --cpu-prof]
+ * Prints a table, then one JSON line with every figure. Exit code 1 when the run fails or the
+ * errors did not arrive; the throughput goal only prints pass/fail.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import type { ApiIssue } from "../../test/e2e/harness";
+import { profileOf, summariseProfile } from "../ingest/profile";
+import { removeTempDir, stopHard, tempDir } from "../lib/children";
+import { intArg, runMain } from "../lib/cli";
+import { LoadGenerator, type LoadSummary } from "./load";
+import {
+  type App,
+  ensureSdkBuild,
+  ensureWebBuild,
+  SERVICE_NAME,
+  sdkDistBuiltAt,
+  startApp,
+  startCodewarden,
+  stopApp,
+} from "./processes";
+import { diffProfiles, type ProfiledRound, printProfileDiff } from "./profile-diff";
+
+const GOAL_RATIO = 0.9;
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: "string", default: "10" },
+    duration: { type: "string", default: "6" },
+    rounds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "3" },
+    "error-every": { type: "string", default: "1000" },
+    "arrival-timeout": { type: "string", default: "60" },
+    "sdk-env": { type: "string", multiple: true, default: [] },
+    "cpu-prof": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`npm run bench:sdk -- [options]
+  --connections N       concurrent connections, the same for both apps (default 10)
+  --duration S          measured seconds per app and round (default 6)
+  --rounds N            rounds, alternating without and with the SDK; medians are reported (default 5)
+  --warmup S            unmeasured seconds of the same load on each app first (default 3; 0 to skip)
+  --error-every N       one request in N goes to the route that throws (default 1000)
+  --arrival-timeout S   longest wait for the captured errors to show in the REST API (default 60)
+  --sdk-env K=V         extra environment for the app with the SDK, repeatable (e.g.
+                        OTEL_NODE_DISABLED_INSTRUMENTATIONS=http, OTEL_TRACES_EXPORTER=none)
+  --cpu-prof            profile both apps (node --cpu-prof) and print where the SDK's CPU time went`);
+  process.exit(0);
+}
+
+const connections = intArg("connections", args.connections, 1, 1000);
+const duration = intArg("duration", args.duration, 1, 3600);
+const warmup = intArg("warmup", args.warmup, 0, 600);
+const rounds = intArg("rounds", args.rounds, 1, 50);
+const errorEvery = intArg("error-every", args["error-every"], 1, 1_000_000);
+const sdkEnv: Record<string, string> = {};
+for (const kv of args["sdk-env"] ?? []) {
+  const eq = kv.indexOf("=");
+  if (eq <= 0) throw new Error(`--sdk-env must be KEY=VALUE, got ${kv}`);
+  sdkEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+}
+const arrivalTimeoutMs = intArg("arrival-timeout", args["arrival-timeout"], 1, 3600) * 1000;
+
+/** CPU seconds used so far by a process (all threads), from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Measured extends LoadSummary {
+  /** CPU used by the app during the measured run, in cores (1 = one core busy). */
+  appCores: number;
+  /** App CPU per 1,000 responses, in ms. */
+  appCpuMsPerKRequests: number;
+  /** CPU used by the all-in-one CodeWarden (receiving what the SDK exports) during the run, in cores. */
+  codewardenCores: number;
+  /** CPU used by this process (autocannon) during the measured run, in cores. */
+  loadGeneratorCores: number;
+  /** Mean latency from Little's law (connections / requests per second), in µs: autocannon's 1 ms resolution is too coarse here. */
+  meanLatencyUsLittle: number;
+}
+
+async function measure(gen: LoadGenerator, app: App, codewardenPid: number): Promise<Measured> {
+  const pid = app.proc.child.pid!;
+  const t0 = performance.now();
+  const app0 = cpuSeconds(pid);
+  const cw0 = cpuSeconds(codewardenPid);
+  const self0 = process.cpuUsage();
+  const summary = await gen.run(app.url, duration);
+  const wall = (performance.now() - t0) / 1000;
+  const self = process.cpuUsage(self0);
+  const appCpu = cpuSeconds(pid) - app0;
+  return {
+    ...summary,
+    appCores: +(appCpu / wall).toFixed(2),
+    appCpuMsPerKRequests: +((appCpu * 1e6) / summary.responses).toFixed(1),
+    codewardenCores: +((cpuSeconds(codewardenPid) - cw0) / wall).toFixed(2),
+    loadGeneratorCores: +((self.user + self.system) / 1e6 / wall).toFixed(2),
+    meanLatencyUsLittle: Math.round((connections * 1e6) / summary.requestsPerSecond),
+  };
+}
+
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The element whose key is the median (the lower middle one for an even count). */
+function medianBy<T>(xs: T[], key: (x: T) => number): T {
+  const sorted = [...xs].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** Issues of the default project that came from the benchmark's app, and the sum of their eventCount. */
+async function storedErrors(webPort: number, token: string): Promise<{ events: number; issues: ApiIssue[] }> {
+  const issues: ApiIssue[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 100; page++) {
+    const url: string = `http://127.0.0.1:${webPort}/api/v1/projects/default/issues?status=all&limit=100${
+      cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""
+    }`;
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    const body = (await res.json()) as { issues: ApiIssue[]; nextCursor: string | null };
+    issues.push(...body.issues.filter((i) => i.services.includes(SERVICE_NAME)));
+    if (!body.nextCursor) break;
+    cursor = body.nextCursor;
+  }
+  return { events: issues.reduce((n, i) => n + i.eventCount, 0), issues };
+}
+
+/** Polls the REST API until `target` events are stored, the count stalls for 20 s, or the deadline. */
+async function waitForErrors(webPort: number, token: string, target: number) {
+  const started = Date.now();
+  let stored = await storedErrors(webPort, token);
+  let last = stored.events;
+  let lastChange = Date.now();
+  while (stored.events < target && Date.now() - started < arrivalTimeoutMs) {
+    if (stored.events !== last) {
+      last = stored.events;
+      lastChange = Date.now();
+    } else if (stored.events > 0 && Date.now() - lastChange > 20_000) break;
+    await new Promise((r) => setTimeout(r, 500));
+    stored = await storedErrors(webPort, token);
+  }
+  return { ...stored, waitedMs: Date.now() - started };
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "–";
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+}
+
+async function main() {
+  ensureSdkBuild();
+  ensureWebBuild();
+  const ingestKey = `cw_ik_bench_${randomBytes(12).toString("hex")}`;
+  const apiToken = `cw_at_bench_${randomBytes(12).toString("hex")}`;
+  console.error(
+    `${connections} connections, ${warmup} s warm-up + ${rounds} × ${duration} s per app, 1 request in ${errorEvery} throws`,
+  );
+  console.error("CodeWarden: the all-in-one launcher on a new data directory …");
+  const cw = await startCodewarden({ ingestKey, apiToken });
+  const profDir = args["cpu-prof"] ? tempDir("cw-bench-sdk-prof-") : undefined;
+  let plain: App | undefined;
+  let withSdk: App | undefined;
+  const plainGen = new LoadGenerator(connections, errorEvery);
+  const sdkGen = new LoadGenerator(connections, errorEvery);
+  const plainRounds: Measured[] = [];
+  const sdkRounds: Measured[] = [];
+  let arrived: Awaited<ReturnType<typeof waitForErrors>>;
+  let sdkExit: number | string = "not started";
+  type Window = { fromUs: number; toUs: number };
+  let plainWindow: Window | undefined;
+  let sdkWindow: Window | undefined;
+  let profileDiff: ReturnType<typeof diffProfiles> | undefined;
+  try {
+    plain = await startApp({ cpuProfDir: profDir });
+    withSdk = await startApp({ sdk: { collectorUrl: cw.url, ingestKey, env: sdkEnv }, cpuProfDir: profDir });
+    if (warmup > 0) {
+      console.error("warm-up …");
+      await plainGen.run(plain.url, warmup);
+      await sdkGen.run(withSdk.url, warmup);
+    }
+    for (let round = 1; round <= rounds; round++) {
+      console.error(`round ${round}/${rounds}: without the SDK, then with it …`);
+      // Each app's profile covers its last round (an app idles while the other is measured).
+      const t0 = nowUs();
+      plainRounds.push(await measure(plainGen, plain, cw.proc.child.pid!));
+      const t1 = nowUs();
+      sdkRounds.push(await measure(sdkGen, withSdk, cw.proc.child.pid!));
+      plainWindow = { fromUs: t0, toUs: t1 };
+      sdkWindow = { fromUs: t1, toUs: nowUs() };
+    }
+    // The app keeps running: its batch processors export on their own schedule (5 s for spans,
+    // 1 s for logs), as in production; no flush is forced.
+    console.error(`waiting for the ${sdkGen.errorsAnswered} captured errors to show in the REST API …`);
+    arrived = await waitForErrors(cw.webPort, apiToken, sdkGen.errorsAnswered);
+  } finally {
+    if (plain) await stopApp(plain);
+    if (withSdk) sdkExit = await stopApp(withSdk);
+    await stopHard(cw.proc);
+    removeTempDir(cw.dataDir);
+    if (profDir && plain && withSdk && plainWindow && sdkWindow) {
+      const round = (app: App, window: Window, m: Measured): ProfiledRound | undefined => {
+        const file = profileOf(profDir, app.proc.child.pid!);
+        if (!file) console.error(`no CPU profile of pid ${app.proc.child.pid} in ${profDir}`);
+        return file ? { profile: summariseProfile(file, window, 1000), responses: m.responses } : undefined;
+      };
+      const a = round(plain, plainWindow, plainRounds.at(-1)!);
+      const b = round(withSdk, sdkWindow, sdkRounds.at(-1)!);
+      if (a && b) profileDiff = diffProfiles(a, b);
+    }
+  }
+
+  const roundRatios = sdkRounds.map((m, i) => m.requestsPerSecond / plainRounds[i]!.requestsPerSecond);
+  const base = medianBy(plainRounds, (m) => m.requestsPerSecond);
+  const subj = medianBy(sdkRounds, (m) => m.requestsPerSecond);
+  const ratio = median(roundRatios);
+  const cpuRatio = median(
+    sdkRounds.map((m, i) => m.appCpuMsPerKRequests / plainRounds[i]!.appCpuMsPerKRequests),
+  );
+  const unexpected = [...plainRounds, ...sdkRounds].reduce((n, m) => n + m.unexpected + m.errors, 0);
+  const captured = sdkGen.errorsAnswered;
+  // Every error the SDK app answered 500 for must be stored, once (span event and log record are one error).
+  const arrivedOk = captured > 0 && arrived.events === captured;
+  const goals = { ratioAtLeast90Percent: ratio >= GOAL_RATIO };
+
+  const widths = [34, 14, 14];
+  const line = (label: string, f: (m: Measured) => string) => row([label, f(base), f(subj)], widths);
+  console.log("");
+  console.log(row(["SDK overhead (median round)", "without SDK", "with SDK"], widths));
+  console.log(line("requests/s", (m) => fmt(m.requestsPerSecond)));
+  console.log(line("latency p50 / p99 (ms)", (m) => `${fmt(m.latencyMs.p50)} / ${fmt(m.latencyMs.p99)}`));
+  console.log(line("mean latency, Little's law (µs)", (m) => fmt(m.meanLatencyUsLittle)));
+  console.log(
+    line("latency mean / max (ms)", (m) => `${fmt(m.latencyMs.mean, 2)} / ${fmt(m.latencyMs.max)}`),
+  );
+  console.log(line("responses (500s from /checkout)", (m) => `${fmt(m.responses)} (${m.errorResponses})`));
+  console.log(line("app CPU (cores)", (m) => fmt(m.appCores, 2)));
+  console.log(line("app CPU per 1,000 requests (ms)", (m) => fmt(m.appCpuMsPerKRequests, 1)));
+  console.log(line("CodeWarden CPU (cores)", (m) => fmt(m.codewardenCores, 2)));
+  console.log(line("load generator CPU (cores)", (m) => fmt(m.loadGeneratorCores, 2)));
+  console.log(
+    `ratio with / without (requests/s): median ${ratio.toFixed(3)}; rounds ${roundRatios.map((r) => r.toFixed(3)).join(", ")}; ` +
+      `app CPU per request: ${cpuRatio.toFixed(3)}×`,
+  );
+  console.log(
+    `errors: the SDK app answered ${captured} /checkout requests with 500 (warm-up included); ` +
+      `the REST API shows ${arrived.events} events in ${arrived.issues.length} issue(s) of service ${SERVICE_NAME} ` +
+      `after ${fmt(arrived.waitedMs / 1000, 1)} s`,
+  );
+  console.log(
+    `${unexpected === 0 ? "PASS" : "FAIL"}  no unexpected statuses, connection errors or timeouts (${unexpected})`,
+  );
+  console.log(`${arrivedOk ? "PASS" : "FAIL"}  captured errors stored: ${arrived.events} of ${captured}`);
+  console.log(
+    `${goals.ratioAtLeast90Percent ? "PASS" : "FAIL"}  throughput cost < ${Math.round((1 - GOAL_RATIO) * 100)}% (ratio ${ratio.toFixed(3)} ≥ ${GOAL_RATIO})`,
+  );
+  if (profileDiff) printProfileDiff(profileDiff);
+
+  const result = {
+    bench: "sdk",
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    config: { connections, durationSeconds: duration, rounds, warmupSeconds: warmup, errorEvery, sdkEnv },
+    sdkDistBuiltAt: sdkDistBuiltAt(),
+    withoutSdk: base,
+    withSdk: subj,
+    ratioRequestsPerSecond: +ratio.toFixed(3),
+    roundRatios: roundRatios.map((r) => +r.toFixed(3)),
+    appCpuPerRequestRatio: +cpuRatio.toFixed(3),
+    withoutSdkRounds: plainRounds.map((m) => m.requestsPerSecond),
+    withSdkRounds: sdkRounds.map((m) => m.requestsPerSecond),
+    errors: {
+      captured,
+      stored: arrived.events,
+      issues: arrived.issues.map((i) => ({ title: i.title, eventCount: i.eventCount })),
+      waitedMs: arrived.waitedMs,
+      ok: arrivedOk,
+    },
+    unexpected,
+    sdkAppExit: sdkExit,
+    goals,
+    ...(profileDiff ? { profileDiff } : {}),
+  };
+  console.log(JSON.stringify(result));
+  return arrivedOk && unexpected === 0;
+}
+
+runMain(main);
