@@ -1,12 +1,8 @@
-/**
- * Timing: each target is a probe (one GET through the HTTP stack, or one `SELECT 1` round trip),
- * run `requests` times per round by `concurrency` closed-loop clients. Rounds alternate over the
- * targets (the order rotates every round), so that drift on a shared machine hits all alike.
- * Latency is measured from the request to the last byte of the body.
- */
-import { readFileSync } from "node:fs";
 import type postgres from "postgres";
+import { cpuSeconds } from "../lib/proc";
 import { FETCH_TIMEOUT_MS } from "./web";
+
+export { cpuSeconds };
 
 /** One measured request: resolves to the response size in bytes, throws on anything but 200. */
 export type Probe = () => Promise<number>;
@@ -98,17 +94,6 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** CPU seconds (user + system) used so far by a process, from /proc; NaN once it is gone. */
-export function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ = 100
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** CPU seconds of several processes (the web service, the Postgres backends of its pool). */

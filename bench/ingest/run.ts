@@ -18,12 +18,13 @@
  * or the stored errors do not match the acknowledged ones; goals only print pass/fail.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ApiIssue } from "../../test/e2e/harness";
-import { runMain } from "../lib/cli";
+import { intArg, runMain } from "../lib/cli";
+import { cpuSeconds } from "../lib/proc";
 import { LoadGenerator, type LoadSummary } from "./load";
 import { buildBodies, SPANS_PER_REQUEST } from "./payload";
 import {
@@ -67,31 +68,12 @@ if (args.help) {
   process.exit(0);
 }
 
-function positiveInt(name: string, raw: string | undefined, min = 1, max = 100_000): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${raw}`);
-  }
-  return n;
-}
-
-const connections = positiveInt("connections", args.connections, 1, 1000);
-const duration = positiveInt("duration", args.duration, 1, 3600);
-const warmup = positiveInt("warmup", args.warmup, 0, 600);
-const rounds = positiveInt("rounds", args.rounds, 1, 50);
-const errorEvery = positiveInt("error-every", args["error-every"], 1, 1_000_000);
-const drainTimeoutMs = positiveInt("drain-timeout", args["drain-timeout"], 1, 3600) * 1000;
-
-/** CPU seconds used so far by a process (all threads), from /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
-  } catch {
-    return Number.NaN;
-  }
-}
+const connections = intArg("connections", args.connections, 1, 1000);
+const duration = intArg("duration", args.duration, 1, 3600);
+const warmup = intArg("warmup", args.warmup, 0, 600);
+const rounds = intArg("rounds", args.rounds, 1, 50);
+const errorEvery = intArg("error-every", args["error-every"], 1, 1_000_000);
+const drainTimeoutMs = intArg("drain-timeout", args["drain-timeout"], 1, 3600) * 1000;
 
 interface Measured extends LoadSummary {
   /** CPU used by the target process during the measured run, in cores (1 = one core busy). */

@@ -16,13 +16,13 @@
  * errors did not arrive; the throughput goal only prints pass/fail.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import type { ApiIssue } from "../../test/e2e/harness";
 import { profileOf, summariseProfile } from "../ingest/profile";
 import { removeTempDir, stopHard, tempDir } from "../lib/children";
 import { intArg, runMain } from "../lib/cli";
+import { cpuSeconds } from "../lib/proc";
 import { LoadGenerator, type LoadSummary } from "./load";
 import {
   type App,
@@ -78,17 +78,6 @@ for (const kv of args["sdk-env"] ?? []) {
   sdkEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
 }
 const arrivalTimeoutMs = intArg("arrival-timeout", args["arrival-timeout"], 1, 3600) * 1000;
-
-/** CPU seconds used so far by a process (all threads), from /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
-  } catch {
-    return Number.NaN;
-  }
-}
 
 interface Measured extends LoadSummary {
   /** CPU used by the app during the measured run, in cores (1 = one core busy). */
