@@ -1,8 +1,9 @@
 import type postgres from "postgres";
 import { cpuSeconds } from "../lib/proc";
+import { median } from "../lib/stats";
 import { FETCH_TIMEOUT_MS } from "./web";
 
-export { cpuSeconds };
+export { cpuSeconds, median };
 
 /** One measured request: resolves to the response size in bytes, throws on anything but 200. */
 export type Probe = () => Promise<number>;
@@ -88,12 +89,6 @@ export function stats(samples: number[]): Stats {
     max: r(s[s.length - 1] ?? Number.NaN),
     mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)),
   };
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** CPU seconds of several processes (the web service, the Postgres backends of its pool). */

@@ -1,4 +1,6 @@
 /** The dashboard benchmark's readable report and its JSON line. */
+
+import { fmt } from "../lib/stats";
 import type { PageQueries } from "./explain";
 import type { TargetResult } from "./measure";
 import type { PagePaths } from "./pages";
@@ -32,10 +34,6 @@ export interface ReportContext {
 /** Statements at least this slow get their whole plan printed. */
 const SLOW_STATEMENT_MS = 10;
 
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : "–";
 const mib = (bytes: number) => `${fmt(bytes / 1048576)} MiB`;
 const pass = (ok: boolean) => (ok ? "PASS" : "FAIL");
 const abbrev = (q: string, n: number) => (q.length > n ? `${q.slice(0, n - 1)}…` : q);

@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import type { ApiIssue } from "../../test/e2e/harness";
 import { intArg, runMain } from "../lib/cli";
 import { cpuSeconds } from "../lib/proc";
+import { fmt, median, medianBy, row } from "../lib/stats";
 import { LoadGenerator, type LoadSummary } from "./load";
 import { buildBodies, SPANS_PER_REQUEST } from "./payload";
 import {
@@ -95,18 +96,6 @@ async function measure(gen: LoadGenerator, url: string, pid: number): Promise<Me
     targetCores: +((cpuSeconds(pid) - target0) / wall).toFixed(2),
     loadGeneratorCores: +((self.user + self.system) / 1e6 / wall).toFixed(2),
   };
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** The element whose key is the median (the lower middle one for an even count). */
-function medianBy<T>(xs: T[], key: (x: T) => number): T {
-  const sorted = [...xs].sort((a, b) => key(a) - key(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** Every HTTP call of the benchmark itself gives up after this long. */
@@ -184,15 +173,6 @@ async function waitForStored(get: ApiGet, target: number) {
     await new Promise((r) => setTimeout(r, 500));
   }
   return { ...stored, waitedMs: Date.now() - started };
-}
-
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : "–";
-
-function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
 }
 
 async function main() {

@@ -23,6 +23,7 @@ import { profileOf, summariseProfile } from "../ingest/profile";
 import { removeTempDir, stopHard, tempDir } from "../lib/children";
 import { intArg, runMain } from "../lib/cli";
 import { cpuSeconds } from "../lib/proc";
+import { fmt, median, medianBy, row } from "../lib/stats";
 import { LoadGenerator, type LoadSummary } from "./load";
 import {
   type App,
@@ -114,18 +115,6 @@ async function measure(gen: LoadGenerator, app: App, codewardenPid: number): Pro
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** The element whose key is the median (the lower middle one for an even count). */
-function medianBy<T>(xs: T[], key: (x: T) => number): T {
-  const sorted = [...xs].sort((a, b) => key(a) - key(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
 /** Issues of the default project that came from the benchmark's app, and the sum of their eventCount. */
 async function storedErrors(webPort: number, token: string): Promise<{ events: number; issues: ApiIssue[] }> {
   const issues: ApiIssue[] = [];
@@ -162,15 +151,6 @@ async function waitForErrors(webPort: number, token: string, target: number) {
     stored = await storedErrors(webPort, token);
   }
   return { ...stored, waitedMs: Date.now() - started };
-}
-
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : "–";
-
-function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
 }
 
 async function main() {

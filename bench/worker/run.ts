@@ -26,6 +26,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { printProfile, summariseProfile } from "../ingest/profile";
 import { intArg, runMain } from "../lib/cli";
+import { fmt, median, medianBy } from "../lib/stats";
 import { type LatencyResult, latencyRun } from "./latency";
 import { startBenchRedis, tempDir } from "./processes";
 import { type BaselineRound, baselineRound, buildJobs, type WorkerRound, workerRound } from "./throughput";
@@ -85,18 +86,6 @@ const duration = intArg("duration", args.duration, 1, 3600);
 const errorsPerRequest = intArg("errors-per-request", args["errors-per-request"], 1, 1000);
 const pollMs = intArg("poll-ms", args["poll-ms"], 1, 10_000);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-function medianBy<T>(xs: T[], key: (x: T) => number): T {
-  return [...xs].sort((a, b) => key(a) - key(b))[Math.floor((xs.length - 1) / 2)]!;
-}
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : "–";
 const pass = (ok: boolean) => (ok ? "PASS" : "FAIL");
 
 interface Throughput {
