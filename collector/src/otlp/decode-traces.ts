@@ -5,6 +5,7 @@ import { type DecodedSpan, type DecodedSpanEvent, type DecodedTraces, STATUS_COD
 import {
   bytesEqual,
   createReader,
+  DecodeError,
   expectEnd,
   expectWire,
   guardDecode,
@@ -56,23 +57,35 @@ export function decodeTracesProto(bytes: Uint8Array): DecodedTraces {
   });
 }
 
-/** Scans a span; when it may carry an error, rewinds and decodes it fully. */
+/**
+ * Scans a span; when it may carry an error, rewinds and decodes it fully. This is the hot path
+ * (every span of every request goes through it, and almost none is a candidate), so one-byte
+ * tags and lengths — nearly all of them — are read straight from the buffer, not through a
+ * Reader call (19 → 16 µs for a request of 100 spans); longer varints go through the Reader.
+ */
 function decodeSpanIfCandidate(r: Reader, index: number): DecodedSpan | null {
   const end = messageEnd(r);
   const start = r.pos;
+  const buf = r.buf;
   let candidate = false;
   while (r.pos < end) {
-    const tag = readTag(r);
-    const field = tag >>> 3;
+    let tag = buf[r.pos] as number; // r.pos < end <= buf.length
+    if (tag < 0x80) r.pos++;
+    else tag = r.uint32();
+    if (tag < 8) throw new DecodeError(`illegal field number 0 at offset ${r.pos}`);
     const wire = tag & 7;
-    if (field === SPAN_EVENTS && wire === WIRE_LEN) {
-      const evEnd = messageEnd(r);
-      if (!candidate && hasExceptionName(r, evEnd)) candidate = true;
-      r.pos = evEnd;
-    } else if (field === SPAN_STATUS && wire === WIRE_LEN) {
-      const stEnd = messageEnd(r);
-      if (!candidate && statusIsError(r, stEnd)) candidate = true;
-      r.pos = stEnd;
+    if (wire === WIRE_LEN) {
+      let len = buf[r.pos] ?? 0x80; // past the end: the Reader throws
+      if (len < 0x80 && r.pos < end) r.pos++;
+      else len = r.uint32();
+      const fieldEnd = r.pos + len;
+      if (fieldEnd > end) throw new DecodeError(`field overruns its span (at ${r.pos}, end ${end})`);
+      if (!candidate) {
+        const field = tag >>> 3;
+        if (field === SPAN_EVENTS) candidate = hasExceptionName(r, fieldEnd);
+        else if (field === SPAN_STATUS) candidate = statusIsError(r, fieldEnd);
+      }
+      r.pos = fieldEnd;
     } else skipField(r, wire);
   }
   expectEnd(r, end);
