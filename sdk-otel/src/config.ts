@@ -14,6 +14,7 @@ import {
   parseHttpUrl,
   parseKeyValueList,
 } from "./env-values.js";
+import { SPAN_EXPORT_MODES, type SpanExportMode } from "./error-spans.js";
 import { INSTRUMENTATION_NAMES, type InstrumentationName } from "./instrumentations.js";
 import { findPackageInfo } from "./package-info.js";
 import {
@@ -62,8 +63,8 @@ export interface CodewardenOptions {
   /** Extra headers for every export request (merged over OTEL_EXPORTER_OTLP_HEADERS). */
   headers?: Record<string, string>;
   /**
-   * The bundled auto-instrumentations (http, undici/fetch, express, koa, pg, mysql, mysql2, redis, ioredis,
-   * mongodb) are on by default; switch them by name, e.g. `{ http: false }`. An array adds your own
+   * The bundled auto-instrumentations (http, undici/fetch, express, koa, fastify, pg, postgres.js, mysql,
+   * mysql2, redis, ioredis, mongodb) are on by default; switch them by name, e.g. `{ http: false }`. An array adds your own
    * instrumentations to the bundled ones. Env: OTEL_NODE_ENABLED_INSTRUMENTATIONS / _DISABLED_.
    */
   instrumentations?: InstrumentationSwitches | Instrumentations;
@@ -72,6 +73,13 @@ export interface CodewardenOptions {
    * exceptions are always sent as log records, whatever is sampled. Env: CODEWARDEN_SAMPLE_RATE.
    */
   sampleRate?: number;
+  /**
+   * Which sampled spans are exported: `"errors"` (the default) sends only spans that carry an error (status
+   * ERROR or an `exception` event), which is all CodeWarden keeps; `"all"` sends every sampled span, for a
+   * trace backend behind the same endpoint. Exceptions are sent as log records either way. Env:
+   * CODEWARDEN_EXPORT_SPANS.
+   */
+  exportSpans?: SpanExportMode;
   /**
    * Sees each captured exception/message before it is sent: return it (edited or not) to send, `null` to drop.
    * If it throws, a warning is printed once and the event is sent unmodified (scrub rules still apply).
@@ -111,6 +119,8 @@ export interface ResolvedConfig {
   instrumentations: Instrumentations;
   /** Trace sampling ratio; undefined leaves OTEL_TRACES_SAMPLER (or always-on) in charge. */
   sampleRate?: number;
+  /** Which sampled spans are exported. */
+  exportSpans: SpanExportMode;
   beforeSend?: BeforeSend;
   /** Compiled scrub rules, all with the global flag. */
   scrub: RegExp[];
@@ -149,6 +159,7 @@ const KNOWN_OPTIONS = new Set([
   "headers",
   "instrumentations",
   "sampleRate",
+  "exportSpans",
   "beforeSend",
   "scrub",
   "debug",
@@ -257,6 +268,22 @@ function sampleRateOf(option: unknown, env: Env, problems: Problems): number | u
   if (valid(value)) return value;
   problems.warnings.push(`CODEWARDEN_SAMPLE_RATE=${preview(raw)} is not a number from 0 to 1; ignoring it.`);
   return undefined;
+}
+
+function exportSpansOf(option: unknown, env: Env, problems: Problems): SpanExportMode {
+  const valid = (value: unknown): value is SpanExportMode =>
+    typeof value === "string" && (SPAN_EXPORT_MODES as readonly string[]).includes(value);
+  if (option !== undefined) {
+    if (valid(option)) return option;
+    problems.errors.push(`option exportSpans must be "errors" or "all" (got ${preview(option)}).`);
+    return "errors";
+  }
+  const raw = envString(env, "CODEWARDEN_EXPORT_SPANS");
+  if (raw === undefined) return "errors";
+  const value = raw.trim().toLowerCase();
+  if (valid(value)) return value;
+  problems.warnings.push(`CODEWARDEN_EXPORT_SPANS=${preview(raw)} is not "errors" or "all"; using "errors".`);
+  return "errors";
 }
 
 function escapeRegExp(text: string): string {
@@ -382,6 +409,7 @@ export function resolveConfig(
     problems.errors.push("option beforeSend must be a function.");
   }
   const sampleRate = sampleRateOf(options.sampleRate, env, problems);
+  const exportSpans = exportSpansOf(options.exportSpans, env, problems);
   const scrub = scrubRules(options.scrub, problems);
 
   const resourceAttributes = parseKeyValueList(
@@ -489,6 +517,7 @@ export function resolveConfig(
       autoInstrumentations,
       instrumentations,
       ...(sampleRate !== undefined ? { sampleRate } : {}),
+      exportSpans,
       ...(typeof options.beforeSend === "function" ? { beforeSend: options.beforeSend } : {}),
       scrub,
       debug: options.debug ?? envBoolean(env, "CODEWARDEN_DEBUG") ?? false,
@@ -510,6 +539,7 @@ export function describeConfig(config: ResolvedConfig): string {
     autoInstrumentations: config.autoInstrumentations,
     instrumentations: config.instrumentations.length,
     sampleRate: config.sampleRate,
+    exportSpans: config.exportSpans,
     beforeSend: config.beforeSend !== undefined,
     scrubRules: config.scrub.length,
   });

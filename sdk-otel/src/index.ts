@@ -7,6 +7,7 @@ export type {
   Instrumentations,
   ScrubRule,
 } from "./config.js";
+export type { SpanExportMode } from "./error-spans.js";
 export { type CodewardenHandle, init } from "./init.js";
 export { setTag, setUser, type User } from "./scope.js";
 export { SDK_VERSION as VERSION } from "./version.js";

@@ -1,3 +1,4 @@
+import { FastifyOtelInstrumentation } from "@fastify/otel";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
@@ -10,14 +11,20 @@ import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { RedisInstrumentation } from "@opentelemetry/instrumentation-redis";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { warnOnce } from "./diagnostics.js";
+import { PostgresJsInstrumentation } from "./instrumentation-postgres-js.js";
 
-/** The bundled instrumentations, all on by default. `undici` also covers the global fetch(). */
+/**
+ * The bundled instrumentations, all on by default. `undici` also covers the global fetch(); `postgres` is
+ * postgres.js (npm `postgres`), `pg` is node-postgres.
+ */
 export const INSTRUMENTATION_NAMES = [
   "http",
   "undici",
   "express",
   "koa",
+  "fastify",
   "pg",
+  "postgres",
   "mysql",
   "mysql2",
   "redis",
@@ -32,7 +39,11 @@ const FACTORIES: Record<InstrumentationName, () => Instrumentation> = {
   undici: () => new UndiciInstrumentation(),
   express: () => new ExpressInstrumentation(),
   koa: () => new KoaInstrumentation(),
+  // registerOnInitialization: every Fastify instance is instrumented when created (diagnostics_channel
+  // `fastify.initialization`), without the app registering the plugin.
+  fastify: () => new FastifyOtelInstrumentation({ registerOnInitialization: true }),
   pg: () => new PgInstrumentation(),
+  postgres: () => new PostgresJsInstrumentation(),
   mysql: () => new MySQLInstrumentation(),
   mysql2: () => new MySQL2Instrumentation(),
   redis: () => new RedisInstrumentation(),

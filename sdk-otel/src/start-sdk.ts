@@ -1,6 +1,8 @@
 import { DiagLogLevel, diag, type TracerProvider, trace } from "@opentelemetry/api";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import type { Instrumentation } from "@opentelemetry/instrumentation";
+import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import {
   defaultResource,
   detectResources,
@@ -24,6 +26,8 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import type { ResolvedConfig, ResourceDetectorName } from "./config.js";
 import { stderrDiagLogger } from "./diagnostics.js";
+import { ErrorSpanProcessor } from "./error-spans.js";
+import { HttpServerInstrumentation } from "./http-server.js";
 import { createInstrumentations } from "./instrumentations.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
@@ -85,6 +89,21 @@ export function samplerFor(sampleRate: number | undefined): Sampler | undefined 
     : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRate) });
 }
 
+/**
+ * The bundled instrumentations. When only error spans are exported, incoming HTTP requests get CodeWarden's
+ * lean server instrumentation and the official one keeps outgoing requests (see http-server.ts).
+ */
+function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
+  if (config.exportSpans !== "errors" || !config.autoInstrumentations.includes("http")) {
+    return createInstrumentations(config.autoInstrumentations);
+  }
+  return [
+    ...createInstrumentations(config.autoInstrumentations.filter((name) => name !== "http")),
+    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
+    new HttpServerInstrumentation(),
+  ];
+}
+
 /** Builds and starts NodeSDK from a resolved config (registers the global providers). */
 export function startSdk(config: ResolvedConfig): StartedSdk {
   if (config.debug) diag.setLogger(stderrDiagLogger, { logLevel: DiagLogLevel.DEBUG });
@@ -106,12 +125,16 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
     shutdown: () => Promise.resolve(),
   };
 
-  const spanProcessor = config.traces.enabled
+  const batchSpanProcessor = config.traces.enabled
     ? new BatchSpanProcessor(
         new OTLPTraceExporter(exporterConfig(config.traces, config)),
         config.traces.batch,
       )
     : undefined;
+  const spanProcessor =
+    batchSpanProcessor && config.exportSpans === "errors"
+      ? new ErrorSpanProcessor(batchSpanProcessor)
+      : batchSpanProcessor;
   const logProcessor = config.logs.enabled
     ? new BatchLogRecordProcessor({
         exporter: new OTLPLogExporter(exporterConfig(config.logs, config)),
@@ -126,7 +149,7 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
     logRecordProcessors: logProcessor ? [logProcessor, logCounter] : [],
     metricReaders: [], // metrics off
     sampler: samplerFor(config.sampleRate),
-    instrumentations: [...createInstrumentations(config.autoInstrumentations), ...config.instrumentations],
+    instrumentations: [...bundledInstrumentations(config), ...config.instrumentations],
     // textMapPropagator left undefined: OTEL_PROPAGATORS, else W3C trace context + baggage.
   });
   sdk.start();

@@ -292,6 +292,21 @@ describe("resolveConfig CODEWARDEN_SERVICE_*", () => {
 });
 
 describe("resolveConfig sampleRate, beforeSend and scrub", () => {
+  it("exportSpans: errors by default; the option wins over CODEWARDEN_EXPORT_SPANS; bad values are reported", () => {
+    expect(ok(resolveConfig({}, {}, bareDir, [])).exportSpans).toBe("errors");
+    expect(ok(resolveConfig({}, { CODEWARDEN_EXPORT_SPANS: "ALL" }, bareDir, [])).exportSpans).toBe("all");
+    expect(
+      ok(resolveConfig({ exportSpans: "errors" }, { CODEWARDEN_EXPORT_SPANS: "all" }, bareDir, []))
+        .exportSpans,
+    ).toBe("errors");
+    const badEnv = resolveConfig({}, { CODEWARDEN_EXPORT_SPANS: "some" }, bareDir, []);
+    expect(ok(badEnv).exportSpans).toBe("errors");
+    expect(badEnv.warnings.join("\n")).toContain("CODEWARDEN_EXPORT_SPANS");
+    const badOption = resolveConfig({ exportSpans: "most" as never }, {}, bareDir, []);
+    expect(badOption.ok).toBe(false);
+    if (!badOption.ok) expect(badOption.errors.join("\n")).toContain("exportSpans");
+  });
+
   it("sampleRate: the option wins over CODEWARDEN_SAMPLE_RATE; unset leaves OTEL_TRACES_SAMPLER in charge", () => {
     const env = { CODEWARDEN_SAMPLE_RATE: "0.25" };
     expect(ok(resolveConfig({ sampleRate: 0 }, env, bareDir, [])).sampleRate).toBe(0);
@@ -336,7 +351,20 @@ describe("resolveConfig sampleRate, beforeSend and scrub", () => {
 });
 
 describe("resolveConfig instrumentations", () => {
-  const ALL = ["http", "undici", "express", "koa", "pg", "mysql", "mysql2", "redis", "ioredis", "mongodb"];
+  const ALL = [
+    "http",
+    "undici",
+    "express",
+    "koa",
+    "fastify",
+    "pg",
+    "postgres",
+    "mysql",
+    "mysql2",
+    "redis",
+    "ioredis",
+    "mongodb",
+  ];
 
   it("turns every bundled instrumentation on by default; an array adds to them", () => {
     expect(ok(resolveConfig({}, {}, bareDir, [])).autoInstrumentations).toEqual(ALL);

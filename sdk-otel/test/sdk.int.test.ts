@@ -4,6 +4,8 @@ import { type OtlpSink, payload, payloadsAt, startOtlpSink } from "./helpers/otl
 import { runFixture } from "./helpers/run-fixture.js";
 
 const INGEST_KEY = "cw_test_ingest_key";
+/** Export every span, not only those with an error (the default): for tests about flushing and instrumentation. */
+const ALL_SPANS = { CODEWARDEN_EXPORT_SPANS: "all" };
 
 let sink: OtlpSink;
 
@@ -125,7 +127,8 @@ describe("sdk-otel in real Node processes", () => {
   });
 
   it("flushes a clean CJS process on exit, which still exits 0", async () => {
-    const run = await runFixture("clean.cjs", { preload: "require", env: sinkEnv() });
+    // exportSpans "all": the fixture's span has no error, and this test is about the exit flush.
+    const run = await runFixture("clean.cjs", { preload: "require", env: sinkEnv(ALL_SPANS) });
 
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
@@ -205,7 +208,7 @@ describe("sdk-otel in real Node processes", () => {
     const UNDICI_SCOPE = "@opentelemetry/instrumentation-undici";
     const traces = async (env: Record<string, string>) => {
       const before = sink.requests.length;
-      const run = await runFixture("instrumented.cjs", { env: sinkEnv(env) });
+      const run = await runFixture("instrumented.cjs", { env: sinkEnv({ ...ALL_SPANS, ...env }) });
       expect(run.code).toBe(0);
       expect(run.stdout).toContain("shutdown=true");
       const requests = sink.requests.slice(before).filter((r) => r.path === "/v1/traces");
@@ -226,8 +229,15 @@ describe("sdk-otel in real Node processes", () => {
     expect(noUndici.includes(UNDICI_SCOPE)).toBe(false);
   });
 
+  it("by default exports only spans that carry an error: a run of successful requests sends no span", async () => {
+    const run = await runFixture("instrumented.cjs", { env: sinkEnv() });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("shutdown=true");
+    expect(payloadsAt(sink, "/v1/traces").includes("/instrumented-path-marker")).toBe(false);
+  });
+
   it("auto-instruments node:http in an ES module app started with --import", async () => {
-    const run = await runFixture("instrumented.mjs", { preload: "import", env: sinkEnv() });
+    const run = await runFixture("instrumented.mjs", { preload: "import", env: sinkEnv(ALL_SPANS) });
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("done");
@@ -276,7 +286,7 @@ describe("sdk-otel in real Node processes", () => {
     let signalled = false;
     const run = await runFixture("sigterm.mjs", {
       preload: "import",
-      env: sinkEnv(),
+      env: sinkEnv(ALL_SPANS),
       onStdout: (stdout, child) => {
         if (!signalled && stdout.includes("ready")) {
           signalled = true;
@@ -321,7 +331,7 @@ describe("bounded waits when the collector hangs", () => {
   it("a process that ends normally still exits 0", async () => {
     const run = await runFixture("clean.cjs", {
       preload: "require",
-      env: { CODEWARDEN_ENDPOINT: hanging.url, CODEWARDEN_INGEST_KEY: INGEST_KEY },
+      env: { CODEWARDEN_ENDPOINT: hanging.url, CODEWARDEN_INGEST_KEY: INGEST_KEY, ...ALL_SPANS },
       timeoutMs: 8000,
     });
 

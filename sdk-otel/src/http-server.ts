@@ -1,0 +1,208 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import { type RPCMetadata, RPCType, setRPCMetadata } from "@opentelemetry/core";
+import {
+  InstrumentationBase,
+  type InstrumentationConfig,
+  InstrumentationNodeModuleDefinition,
+} from "@opentelemetry/instrumentation";
+import { SDK_NAME, SDK_VERSION } from "./version.js";
+
+// Stable HTTP semantic conventions (the same keys @opentelemetry/instrumentation-http writes).
+const ATTR_METHOD = "http.request.method";
+const ATTR_METHOD_ORIGINAL = "http.request.method_original";
+const ATTR_STATUS = "http.response.status_code";
+const ATTR_ROUTE = "http.route";
+const ATTR_SCHEME = "url.scheme";
+const ATTR_PATH = "url.path";
+const ATTR_SERVER_ADDRESS = "server.address";
+const ATTR_SERVER_PORT = "server.port";
+const ATTR_PEER_ADDRESS = "network.peer.address";
+const ATTR_PEER_PORT = "network.peer.port";
+const ATTR_PROTOCOL_VERSION = "network.protocol.version";
+const ATTR_USER_AGENT = "user_agent.original";
+const ATTR_ERROR_TYPE = "error.type";
+
+const KNOWN_METHODS = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "CONNECT",
+  "OPTIONS",
+  "TRACE",
+  "PATCH",
+  "QUERY",
+]);
+
+/** Caps on request-controlled strings copied onto the span (the collector caps again). */
+const MAX_PATH = 2048;
+const MAX_HEADER_VALUE = 512;
+
+type Emit = Server["emit"];
+
+/** Marks our wrapper of Server.prototype.emit. */
+const OURS = Symbol.for("codewarden.http-server.emit");
+
+function cap(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+/** The request target's path, without the query string (queries can hold secrets; they are not recorded). */
+function pathOf(url: string | undefined): string {
+  if (!url) return "/";
+  const q = url.indexOf("?");
+  return cap(q === -1 ? url : url.slice(0, q), MAX_PATH);
+}
+
+/** Host header → [host, port]; IPv6 literals keep their brackets off. */
+function hostAndPort(host: string | undefined, https: boolean): [string, number] | undefined {
+  if (!host) return undefined;
+  const h = cap(host, MAX_HEADER_VALUE);
+  const close = h.startsWith("[") ? h.indexOf("]") : -1;
+  const colon = h.indexOf(":", close === -1 ? 0 : close);
+  const name = close !== -1 ? h.slice(1, close) : colon === -1 ? h : h.slice(0, colon);
+  const port = colon === -1 ? (https ? 443 : 80) : Number(h.slice(colon + 1));
+  return [name, Number.isInteger(port) && port > 0 && port < 65536 ? port : https ? 443 : 80];
+}
+
+/**
+ * Server spans for incoming node:http / node:https requests, made for the default `exportSpans: "errors"`
+ * mode, where almost every server span is recorded and then dropped.
+ *
+ * `@opentelemetry/instrumentation-http` does more per request than an error needs — URL parsing with query
+ * redaction, forwarded-header parsing, hooks, header capture, duration metrics, and binding the context
+ * to both the request and the response emitters (patching six methods on each) — which cost a small
+ * service more CPU than its own request handling (docs/BENCHMARKS.md, SDK overhead). This one records
+ * the same span — SERVER kind, W3C parent extracted from the headers, the stable HTTP attributes an error
+ * report shows (method, path, scheme, server address, peer, protocol, user agent, status code, route), status
+ * ERROR for 5xx or a thrown handler — and sets the active context with the same RPC metadata, so the
+ * express and koa instrumentations still name the route. The request emitter is bound to the request's
+ * context (body listeners then see the span, as with the official instrumentation); the response is not
+ * (the span's end is tracked here, not through the active context). Outgoing requests stay with the
+ * official instrumentation. With `exportSpans: "all"` the official one handles both directions.
+ */
+export class HttpServerInstrumentation extends InstrumentationBase<InstrumentationConfig> {
+  constructor() {
+    super(`${SDK_NAME}/http-server`, SDK_VERSION, {});
+  }
+
+  protected init() {
+    return ["http", "https"].map(
+      (name) =>
+        new InstrumentationNodeModuleDefinition(
+          name,
+          ["*"],
+          (moduleExports: { Server: { prototype: Server } }) => {
+            const proto = moduleExports.Server.prototype;
+            // `http` and `node:http` are one module object: patch it once.
+            if (!(OURS in proto.emit)) {
+              this._wrap(proto, "emit", (original: Emit) => {
+                const wrapped = this.incomingRequest(original, name === "https");
+                Object.defineProperty(wrapped, OURS, { value: true });
+                return wrapped;
+              });
+            }
+            return moduleExports;
+          },
+          (moduleExports: { Server: { prototype: Server } }) => {
+            const proto = moduleExports?.Server?.prototype;
+            if (proto && OURS in proto.emit) this._unwrap(proto, "emit");
+          },
+        ),
+    );
+  }
+
+  private incomingRequest(original: Emit, https: boolean): Emit {
+    const instrumentation = this;
+    return function emit(this: Server, event: string | symbol, ...args: unknown[]): boolean {
+      if (event !== "request") return Reflect.apply(original, this, [event, ...args]) as boolean;
+      const req = args[0] as IncomingMessage;
+      const res = args[1] as ServerResponse;
+      const started = instrumentation.startSpan(req, https);
+      if (!started) return Reflect.apply(original, this, [event, ...args]) as boolean;
+      const [span, rpc, ctx] = started;
+      const method = req.method ?? "GET";
+      let ended = false;
+      let threw = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        if (rpc.route) {
+          span.setAttribute(ATTR_ROUTE, rpc.route);
+          span.updateName(`${method} ${rpc.route}`);
+        }
+        // No status code when none was sent (the client went away, or the handler threw before answering).
+        if (res.headersSent) {
+          const status = res.statusCode;
+          span.setAttribute(ATTR_STATUS, status);
+          if (status >= 500 && !threw) {
+            span.setAttribute(ATTR_ERROR_TYPE, String(status));
+            span.setStatus({ code: SpanStatusCode.ERROR });
+          }
+        }
+        span.end();
+      };
+      res.once("close", end);
+      context.bind(ctx, req);
+      try {
+        return context.with(ctx, () => Reflect.apply(original, this, [event, ...args]) as boolean);
+      } catch (error) {
+        // A handler that throws synchronously crashes the request (and usually the process): record it.
+        span.recordException(error as Error);
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
+        span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : typeof error);
+        threw = true;
+        end();
+        throw error;
+      }
+    } as Emit;
+  }
+
+  /** Starts the server span; undefined if anything about the request makes that fail (never throws). */
+  private startSpan(
+    req: IncomingMessage,
+    https: boolean,
+  ): [Span, RPCMetadata & { route?: string }, ReturnType<typeof context.active>] | undefined {
+    try {
+      const raw = req.method ?? "GET";
+      const method = KNOWN_METHODS.has(raw) ? raw : "_OTHER";
+      const socket = req.socket;
+      const attributes: Record<string, string | number> = {
+        [ATTR_METHOD]: method,
+        [ATTR_SCHEME]: https ? "https" : "http",
+        [ATTR_PATH]: pathOf(req.url),
+        [ATTR_PROTOCOL_VERSION]: req.httpVersion,
+      };
+      if (method === "_OTHER") attributes[ATTR_METHOD_ORIGINAL] = cap(raw, 64);
+      const server = hostAndPort(req.headers.host, https);
+      if (server) {
+        attributes[ATTR_SERVER_ADDRESS] = server[0];
+        attributes[ATTR_SERVER_PORT] = server[1];
+      }
+      if (socket?.remoteAddress) attributes[ATTR_PEER_ADDRESS] = socket.remoteAddress;
+      if (socket?.remotePort) attributes[ATTR_PEER_PORT] = socket.remotePort;
+      const userAgent = req.headers["user-agent"];
+      if (userAgent) attributes[ATTR_USER_AGENT] = cap(userAgent, MAX_HEADER_VALUE);
+      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+      const rpc: RPCMetadata & { route?: string } = { type: RPCType.HTTP, span };
+      return [span, rpc, setRPCMetadata(trace.setSpan(parent, span), rpc)];
+    } catch (error) {
+      this._diag.error("could not start a server span", error);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { SpanStatusCode, trace } from "@opentelemetry/api";
+import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { captureException } from "../src/capture.js";
+import { ErrorSpanProcessor } from "../src/error-spans.js";
+
+// The default export mode: only spans that carry an error reach the exporter.
+const spans = new InMemorySpanExporter();
+const logRecords = new InMemoryLogRecordExporter();
+const sdk = new NodeSDK({
+  autoDetectResources: false,
+  spanProcessors: [new ErrorSpanProcessor(new SimpleSpanProcessor(spans))],
+  logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })],
+  metricReaders: [],
+});
+
+beforeAll(() => sdk.start());
+afterAll(() => sdk.shutdown());
+beforeEach(() => {
+  spans.reset();
+  logRecords.reset();
+});
+
+const tracer = () => trace.getTracer("test");
+const exportedNames = () => spans.getFinishedSpans().map((s) => s.name);
+
+describe("ErrorSpanProcessor (exportSpans: errors)", () => {
+  it("drops spans without an error, including ones with other events", () => {
+    tracer().startActiveSpan("GET /products", (span) => {
+      span.addEvent("cache.miss");
+      span.setStatus({ code: SpanStatusCode.OK });
+      span.end();
+    });
+    tracer().startSpan("db.query").end();
+    expect(exportedNames()).toEqual([]);
+  });
+
+  it("exports a span with status ERROR, with its attributes", () => {
+    const span = tracer().startSpan("POST /checkout", { attributes: { "http.route": "/checkout" } });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: "payment failed" });
+    span.end();
+    const [exported] = spans.getFinishedSpans();
+    expect(exported?.name).toBe("POST /checkout");
+    expect(exported?.attributes["http.route"]).toBe("/checkout");
+  });
+
+  it("exports the span a captured exception was recorded on, and the log record with its context", () => {
+    let spanId: string | undefined;
+    tracer().startActiveSpan("GET /cart", (span) => {
+      spanId = span.spanContext().spanId;
+      captureException(new TypeError("cart is undefined"));
+      span.end();
+    });
+    tracer().startSpan("sibling without error").end();
+
+    const exported = spans.getFinishedSpans();
+    expect(exported.map((s) => s.name)).toEqual(["GET /cart"]);
+    expect(exported[0]?.events.map((e) => e.name)).toContain("exception");
+    const [log] = logRecords.getFinishedLogRecords();
+    expect(log?.spanContext?.spanId).toBe(spanId);
+  });
+
+  it("exports a span whose exception was recorded directly with recordException", () => {
+    const span = tracer().startSpan("worker.job");
+    span.recordException(new Error("job failed"));
+    span.end();
+    expect(exportedNames()).toEqual(["worker.job"]);
+  });
+});

@@ -1,0 +1,114 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SPAN_KIND, STATUS_CODE, spansFrom } from "./helpers/decode-spans.js";
+import { ensureBuilt } from "./helpers/ensure-built.js";
+import { type OtlpSink, payloadsAt, startOtlpSink } from "./helpers/otlp-sink.js";
+import { runFixture } from "./helpers/run-fixture.js";
+
+// With the default exportSpans "errors", incoming requests are traced by the SDK's own lean server
+// instrumentation (src/http-server.ts) instead of @opentelemetry/instrumentation-http's server half.
+const SERVER_SCOPE = "@codewarden/sdk-otel/http-server";
+const PARENT_TRACE = "0af7651916cd43dd8448eb211c80319c";
+const PARENT_SPAN = "b7ad6b7169203331";
+
+let sink: OtlpSink;
+
+function sinkEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { CODEWARDEN_ENDPOINT: sink.url, CODEWARDEN_INGEST_KEY: "cw_test_ingest_key", ...extra };
+}
+
+beforeAll(() => {
+  ensureBuilt();
+});
+
+beforeEach(async () => {
+  sink = await startOtlpSink();
+});
+
+afterEach(async () => {
+  await sink.close();
+});
+
+describe("server spans by default (exportSpans: errors)", () => {
+  it("exports the 5xx server spans only, with the W3C parent, stable attributes and no query string", async () => {
+    // The fixture is its own client (fetch); with undici instrumented, fetch would add a second traceparent
+    // of its own to the one the fixture sets, as a client in another process would not.
+    const run = await runFixture("http-server-errors.mjs", {
+      preload: "import",
+      env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("statuses=200,200,200,200,200,500,500");
+    expect(run.stdout).toContain("app-handled server-throw-marker");
+
+    const servers = spansFrom(sink).filter((s) => s.scope === SERVER_SCOPE);
+    // Five successful requests were traced and dropped; the two failures were exported.
+    expect(servers).toHaveLength(2);
+    const fail = servers.find((s) => s.attributes["url.path"] === "/fail/7");
+    expect(fail).toMatchObject({
+      kind: SPAN_KIND.SERVER,
+      name: "GET",
+      traceId: PARENT_TRACE,
+      parentSpanId: PARENT_SPAN,
+      status: { code: STATUS_CODE.ERROR },
+    });
+    expect(fail?.attributes).toMatchObject({
+      "http.request.method": "GET",
+      "http.response.status_code": 500,
+      "error.type": "500",
+      "url.scheme": "http",
+      "server.address": "127.0.0.1",
+      "network.peer.address": "127.0.0.1",
+      "network.protocol.version": "1.1",
+      "user_agent.original": "fixture-agent/1.0",
+    });
+    expect(typeof fail?.attributes["server.port"]).toBe("number");
+    expect(payloadsAt(sink, "/v1/traces").includes("s3cret-query-marker")).toBe(false);
+
+    // The captured exception's log record carries the server span's context (same trace, same span).
+    const logs = payloadsAt(sink, "/v1/logs");
+    expect(logs.includes("server-fail-marker")).toBe(true);
+    expect(logs.includes(Buffer.from(PARENT_TRACE, "hex"))).toBe(true);
+    expect(logs.includes(Buffer.from(fail?.spanId ?? "", "hex"))).toBe(true);
+
+    const thrown = servers.find((s) => s.attributes["url.path"] === "/throw");
+    expect(thrown?.status).toEqual({ code: STATUS_CODE.ERROR, message: "server-throw-marker" });
+    // Ended as the exception left the listener: the error type is the exception's, no status was sent yet.
+    expect(thrown?.attributes["error.type"]).toBe("TypeError");
+    expect(thrown?.attributes["http.response.status_code"]).toBeUndefined();
+    const exception = thrown?.events.find((e) => e.name === "exception");
+    expect(exception?.attributes["exception.type"]).toBe("TypeError");
+    expect(exception?.attributes["exception.message"]).toBe("server-throw-marker");
+  });
+
+  it("names the server span after the framework's route (fastify) and exports only the failing request", async () => {
+    const before = sink.requests.length;
+    const run = await runFixture("fastify-app.mjs", { preload: "import", env: sinkEnv() });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("boom=500");
+
+    const spans = spansFrom(sink, before);
+    const servers = spans.filter((s) => s.scope === SERVER_SCOPE);
+    expect(servers).toHaveLength(1);
+    expect(servers[0]).toMatchObject({ name: "GET /boom", kind: SPAN_KIND.SERVER });
+    expect(servers[0]?.attributes["http.route"]).toBe("/boom");
+    expect(servers[0]?.attributes["http.response.status_code"]).toBe(500);
+    // The framework's spans of the failing request sit under it; nothing of the successful one is exported.
+    expect(spans.every((s) => s.traceId === servers[0]?.traceId)).toBe(true);
+    expect(spans.some((s) => s.attributes["url.path"] === "/items/42")).toBe(false);
+  });
+
+  it("with exportSpans all, the official instrumentation traces incoming requests instead", async () => {
+    const run = await runFixture("http-server-errors.mjs", {
+      preload: "import",
+      env: sinkEnv({ CODEWARDEN_EXPORT_SPANS: "all", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
+    });
+    expect(run.code).toBe(0);
+    const spans = spansFrom(sink);
+    expect(spans.some((s) => s.scope === SERVER_SCOPE)).toBe(false);
+    const servers = spans.filter((s) => s.kind === SPAN_KIND.SERVER);
+    expect(servers).toHaveLength(7);
+    expect(servers.every((s) => s.scope === "@opentelemetry/instrumentation-http")).toBe(true);
+  });
+});
