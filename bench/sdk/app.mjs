@@ -3,7 +3,9 @@
  *   PORT=<port> node bench/sdk/app.mjs                                         (baseline)
  *   PORT=<port> node --import @codewarden/sdk-otel/register bench/sdk/app.mjs  (with the SDK)
  *
- * GET /api/products?category=&page=&limit=  parses the query, builds a page of products, answers JSON.
+ * GET /api/products?category=&page=&limit=  parses the query, builds a page of products, answers JSON:
+ *                                          in memory, or with DATABASE_URL set (`--app postgres`) read
+ *                                          from Postgres with postgres.js (one query per request).
  * GET /api/checkout?cart=                  throws inside the "payment" code; the handler catches it,
  *                                          reports it with captureException and answers 500.
  * The load sends one request in 1,000 to /api/checkout. Without the SDK registered, captureException
@@ -18,6 +20,11 @@ const port = Number(process.env.PORT);
 if (!Number.isInteger(port) || port <= 0) throw new Error("PORT must be set");
 
 const CATEGORIES = ["books", "games", "music", "garden", "tools"];
+
+// With DATABASE_URL, products come from the table run.ts seeded (bench_sdk_products).
+const sql = process.env.DATABASE_URL
+  ? (await import("postgres")).default(process.env.DATABASE_URL, { max: 10, onnotice: () => {} })
+  : undefined;
 
 function clampInt(raw, min, max, fallback) {
   const n = Number.parseInt(raw ?? "", 10);
@@ -41,6 +48,22 @@ function listProducts(query) {
   return { category, page, limit, total: 1000, items };
 }
 
+async function listProductsFromDb(query) {
+  const category = CATEGORIES.includes(query.get("category")) ? query.get("category") : "books";
+  const page = clampInt(query.get("page"), 1, 1000, 1);
+  const limit = clampInt(query.get("limit"), 1, 50, 10);
+  const rows = await sql`
+    select id, name, price_cents, in_stock from bench_sdk_products
+    where category = ${category} order by id limit ${limit} offset ${((page - 1) * limit) % 1000}`;
+  const items = rows.map((r) => ({
+    id: `${category}-${r.id}`,
+    name: r.name,
+    priceCents: r.price_cents,
+    inStock: r.in_stock,
+  }));
+  return { category, page, limit, total: 1000, items };
+}
+
 class PaymentDeclinedError extends Error {
   name = "PaymentDeclinedError";
 }
@@ -61,11 +84,11 @@ function send(res, status, body) {
   res.end(json);
 }
 
-const server = createServer((req, res) => {
+const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", "http://app.local");
   try {
     if (req.method === "GET" && url.pathname === "/api/products")
-      send(res, 200, listProducts(url.searchParams));
+      send(res, 200, sql ? await listProductsFromDb(url.searchParams) : listProducts(url.searchParams));
     else if (req.method === "GET" && url.pathname === "/api/checkout")
       send(res, 200, checkout(url.searchParams));
     else send(res, 404, { error: "not found" });
@@ -84,4 +107,5 @@ server.listen(port, "127.0.0.1", () => {
 process.once("SIGINT", () => {
   server.close();
   server.closeAllConnections();
+  void sql?.end({ timeout: 5 });
 });

@@ -39,11 +39,14 @@ export interface AppOptions {
   sdk?: { collectorUrl: string; ingestKey: string; env?: Record<string, string> };
   /** When set, the app runs under `node --cpu-prof` and writes its profile there on exit. */
   cpuProfDir?: string;
+  /** When set, the products route reads from Postgres (bench_sdk_products, seeded by run.ts). */
+  databaseUrl?: string;
 }
 
 export async function startApp(opts: AppOptions): Promise<App> {
   const port = await freePort();
   const env: Record<string, string> = { PORT: String(port), NODE_ENV: "production" };
+  if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
   const flags: string[] = [];
   if (opts.cpuProfDir) flags.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`);
   if (opts.sdk) {

@@ -7,11 +7,17 @@
  * instrumentation on, all traces sampled, OTLP/protobuf with gzip); `--sdk-env` changes that for
  * the SDK app only, e.g. to see which part costs what. The JSON records when dist was built.
  *
+ * `--app memory` (default) builds each products page in memory: about 20–40 µs of CPU per request,
+ * Node's HTTP handling included, so every µs the SDK adds per request shows. `--app postgres` reads each
+ * page from Postgres with postgres.js (one query per request, traced by the SDK's postgres.js
+ * instrumentation), as a small service with a database does; the table is seeded here first.
+ *
  * One request in 1,000 goes to a route that throws; the app captures the error and answers 500.
  * After the rounds the REST API must show every error the SDK app answered 500 for (the run fails
  * when the SDK silently sent nothing). Goal, printed pass/fail: ratio with/without ≥ 0.90.
  *
- * Run: npm run bench:sdk [-- --connections 10 --duration 6 --rounds 5 --warmup 3 --sdk-env K=V --cpu-prof]
+ * Run: npm run bench:sdk [-- --app memory|postgres --connections 10 --duration 6 --rounds 5 --warmup 3
+ *      --sdk-env K=V --cpu-prof]
  * Prints a table, then one JSON line with every figure. Exit code 1 when the run fails or the
  * errors did not arrive; the throughput goal only prints pass/fail.
  */
@@ -35,12 +41,15 @@ import {
   startCodewarden,
   stopApp,
 } from "./processes";
+import { dropProducts, seedProducts } from "./products-table";
 import { diffProfiles, type ProfiledRound, printProfileDiff } from "./profile-diff";
 
 const GOAL_RATIO = 0.9;
 
 const { values: args } = parseArgs({
   options: {
+    app: { type: "string", default: "memory" },
+    "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
     connections: { type: "string", default: "10" },
     duration: { type: "string", default: "6" },
     rounds: { type: "string", default: "5" },
@@ -55,6 +64,8 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`npm run bench:sdk -- [options]
+  --app memory|postgres products from memory (default), or one Postgres query per request
+  --database-url URL    Postgres for --app postgres (default postgres://postgres@127.0.0.1:5432/test)
   --connections N       concurrent connections, the same for both apps (default 10)
   --duration S          measured seconds per app and round (default 6)
   --rounds N            rounds, alternating without and with the SDK; medians are reported (default 5)
@@ -67,6 +78,9 @@ if (args.help) {
   process.exit(0);
 }
 
+if (args.app !== "memory" && args.app !== "postgres")
+  throw new Error(`--app must be memory or postgres, got ${args.app}`);
+const databaseUrl = args.app === "postgres" ? args["database-url"] : undefined;
 const connections = intArg("connections", args.connections, 1, 1000);
 const duration = intArg("duration", args.duration, 1, 3600);
 const warmup = intArg("warmup", args.warmup, 0, 600);
@@ -161,6 +175,10 @@ async function main() {
   console.error(
     `${connections} connections, ${warmup} s warm-up + ${rounds} × ${duration} s per app, 1 request in ${errorEvery} throws`,
   );
+  if (databaseUrl) {
+    console.error("app: products from Postgres (bench_sdk_products, seeded now)");
+    await seedProducts(databaseUrl);
+  }
   console.error("CodeWarden: the all-in-one launcher on a new data directory …");
   const cw = await startCodewarden({ ingestKey, apiToken });
   const profDir = args["cpu-prof"] ? tempDir("cw-bench-sdk-prof-") : undefined;
@@ -177,8 +195,12 @@ async function main() {
   let sdkWindow: Window | undefined;
   let profileDiff: ReturnType<typeof diffProfiles> | undefined;
   try {
-    plain = await startApp({ cpuProfDir: profDir });
-    withSdk = await startApp({ sdk: { collectorUrl: cw.url, ingestKey, env: sdkEnv }, cpuProfDir: profDir });
+    plain = await startApp({ cpuProfDir: profDir, databaseUrl });
+    withSdk = await startApp({
+      sdk: { collectorUrl: cw.url, ingestKey, env: sdkEnv },
+      cpuProfDir: profDir,
+      databaseUrl,
+    });
     if (warmup > 0) {
       console.error("warm-up …");
       await plainGen.run(plain.url, warmup);
@@ -203,6 +225,7 @@ async function main() {
     if (withSdk) sdkExit = await stopApp(withSdk);
     await stopHard(cw.proc);
     removeTempDir(cw.dataDir);
+    if (databaseUrl) await dropProducts(databaseUrl);
     if (profDir && plain && withSdk && plainWindow && sdkWindow) {
       const round = (app: App, window: Window, m: Measured): ProfiledRound | undefined => {
         const file = profileOf(profDir, app.proc.child.pid!);
@@ -264,7 +287,15 @@ async function main() {
   const result = {
     bench: "sdk",
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    config: { connections, durationSeconds: duration, rounds, warmupSeconds: warmup, errorEvery, sdkEnv },
+    config: {
+      app: args.app,
+      connections,
+      durationSeconds: duration,
+      rounds,
+      warmupSeconds: warmup,
+      errorEvery,
+      sdkEnv,
+    },
     sdkDistBuiltAt: sdkDistBuiltAt(),
     withoutSdk: base,
     withSdk: subj,
