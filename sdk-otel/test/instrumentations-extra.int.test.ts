@@ -109,17 +109,20 @@ describe("fastify (@fastify/otel, registered on initialization)", () => {
 
 describe("postgres.js (our instrumentation)", () => {
   const EXPECTED_RESULT =
-    'result={"rows":[{"id":1,"name":"secret-param-marker"}],"unsafe":[{"n":7}],"error":"PostgresError:42P01:true"}';
+    'result={"rows":[{"id":1,"name":"secret-param-marker"}],"unsafe":[{"n":7}],"error":"PostgresError:42P01:true","updated":1,"cursorRows":3}';
 
   function checkQuerySpans(spans: DecodedSpan[]): void {
     const queries = byScope(spans, POSTGRES_SCOPE);
-    // create, insert, select, unsafe select, failing select: the lazy query never ran, internal ones are not traced.
+    // create, insert, select, unsafe select, failing select, update twice: the lazy query never ran, internal ones are not traced.
     expect(queries.map((s) => s.name)).toEqual([
       "CREATE",
       "INSERT pgjs_items",
       "SELECT pgjs_items",
       "SELECT",
       "SELECT pgjs_missing_table_marker",
+      "UPDATE pgjs_items",
+      "UPDATE pgjs_items",
+      "SELECT generate_series",
     ]);
     for (const span of queries) {
       expect(span.kind).toBe(SPAN_KIND.CLIENT);
@@ -129,7 +132,15 @@ describe("postgres.js (our instrumentation)", () => {
       expect(span.attributes["db.namespace"]).toBe("test");
       expect(JSON.stringify(span)).not.toContain("secret-param-marker");
     }
-    const [create, insert, select, unsafe, failed] = queries;
+    const [create, insert, select, unsafe, failed, update1, update2, cursor] = queries;
+    expect(cursor?.attributes["db.query.text"]).toBe("select g from generate_series(1, 3) g");
+    expect(cursor?.status.code).toBe(STATUS_CODE.UNSET);
+    for (const update of [update1, update2]) {
+      expect(update?.attributes["db.query.text"]).toBe(
+        "update pgjs_items set name = name where id = $1 returning id",
+      );
+      expect(update?.attributes["db.operation.name"]).toBe("UPDATE");
+    }
     expect(create?.attributes["db.operation.name"]).toBe("CREATE");
     expect(insert?.attributes["db.query.text"]).toBe("insert into pgjs_items (id, name) values ($1, $2)");
     expect(insert?.attributes["db.operation.name"]).toBe("INSERT");
