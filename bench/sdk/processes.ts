@@ -41,6 +41,8 @@ export interface AppOptions {
   cpuProfDir?: string;
   /** When set, the products route reads from Postgres (bench_sdk_products, seeded by run.ts). */
   databaseUrl?: string;
+  /** The Node.js binary that runs the app (default: the one running the benchmark). */
+  node?: string;
 }
 
 export async function startApp(opts: AppOptions): Promise<App> {
@@ -59,7 +61,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...opts.sdk.env,
     });
   }
-  const proc = track(spawnProcess(process.execPath, [...flags, APP], env));
+  const proc = track(spawnProcess(opts.node ?? process.execPath, [...flags, APP], env));
   await proc.waitFor(/app listening/, 30_000);
   return { url: `http://127.0.0.1:${port}`, proc };
 }

@@ -21,6 +21,7 @@
  * Prints a table, then one JSON line with every figure. Exit code 1 when the run fails or the
  * errors did not arrive; the throughput goal only prints pass/fail.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
   options: {
     app: { type: "string", default: "memory" },
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
+    "app-node": { type: "string" },
     connections: { type: "string", default: "10" },
     duration: { type: "string", default: "6" },
     rounds: { type: "string", default: "5" },
@@ -66,6 +68,7 @@ if (args.help) {
   console.log(`npm run bench:sdk -- [options]
   --app memory|postgres products from memory (default), or one Postgres query per request
   --database-url URL    Postgres for --app postgres (default postgres://postgres@127.0.0.1:5432/test)
+  --app-node PATH       Node.js binary for both apps (default: this one), e.g. to compare Node versions
   --connections N       concurrent connections, the same for both apps (default 10)
   --duration S          measured seconds per app and round (default 6)
   --rounds N            rounds, alternating without and with the SDK; medians are reported (default 5)
@@ -81,6 +84,7 @@ if (args.help) {
 if (args.app !== "memory" && args.app !== "postgres")
   throw new Error(`--app must be memory or postgres, got ${args.app}`);
 const databaseUrl = args.app === "postgres" ? args["database-url"] : undefined;
+const appNode = args["app-node"];
 const connections = intArg("connections", args.connections, 1, 1000);
 const duration = intArg("duration", args.duration, 1, 3600);
 const warmup = intArg("warmup", args.warmup, 0, 600);
@@ -167,11 +171,16 @@ async function waitForErrors(webPort: number, token: string, target: number) {
   return { ...stored, waitedMs: Date.now() - started };
 }
 
+const appNodeVersion = appNode
+  ? execFileSync(appNode, ["--version"], { encoding: "utf8", timeout: 10_000 }).trim()
+  : process.version;
+
 async function main() {
   ensureSdkBuild();
   ensureWebBuild();
   const ingestKey = `cw_ik_bench_${randomBytes(12).toString("hex")}`;
   const apiToken = `cw_at_bench_${randomBytes(12).toString("hex")}`;
+  console.error(`apps run on Node.js ${appNodeVersion}`);
   console.error(
     `${connections} connections, ${warmup} s warm-up + ${rounds} × ${duration} s per app, 1 request in ${errorEvery} throws`,
   );
@@ -195,11 +204,12 @@ async function main() {
   let sdkWindow: Window | undefined;
   let profileDiff: ReturnType<typeof diffProfiles> | undefined;
   try {
-    plain = await startApp({ cpuProfDir: profDir, databaseUrl });
+    plain = await startApp({ cpuProfDir: profDir, databaseUrl, node: appNode });
     withSdk = await startApp({
       sdk: { collectorUrl: cw.url, ingestKey, env: sdkEnv },
       cpuProfDir: profDir,
       databaseUrl,
+      node: appNode,
     });
     if (warmup > 0) {
       console.error("warm-up …");
@@ -286,7 +296,7 @@ async function main() {
 
   const result = {
     bench: "sdk",
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, appNode: appNodeVersion },
     config: {
       app: args.app,
       connections,
