@@ -1,8 +1,8 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SPAN_KIND, STATUS_CODE, spansFrom } from "./helpers/decode-spans.js";
-import { ensureBuilt } from "./helpers/ensure-built.js";
-import { type OtlpSink, payloadsAt, startOtlpSink } from "./helpers/otlp-sink.js";
+import { payloadsAt } from "./helpers/otlp-sink.js";
 import { runFixture } from "./helpers/run-fixture.js";
+import { useBuiltSdkAndSink } from "./helpers/sink-per-test.js";
 
 // With the default exportSpans "errors", incoming requests are traced by the SDK's own lean server
 // instrumentation (src/http-server.ts) instead of @opentelemetry/instrumentation-http's server half.
@@ -10,23 +10,11 @@ const SERVER_SCOPE = "@codewarden/sdk-otel/http-server";
 const PARENT_TRACE = "0af7651916cd43dd8448eb211c80319c";
 const PARENT_SPAN = "b7ad6b7169203331";
 
-let sink: OtlpSink;
-
 function sinkEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { CODEWARDEN_ENDPOINT: sink.url, CODEWARDEN_INGEST_KEY: "cw_test_ingest_key", ...extra };
+  return { CODEWARDEN_ENDPOINT: fixture.sink.url, CODEWARDEN_INGEST_KEY: "cw_test_ingest_key", ...extra };
 }
 
-beforeAll(() => {
-  ensureBuilt();
-});
-
-beforeEach(async () => {
-  sink = await startOtlpSink();
-});
-
-afterEach(async () => {
-  await sink.close();
-});
+const fixture = useBuiltSdkAndSink();
 
 describe("server spans by default (exportSpans: errors)", () => {
   it("exports the 5xx server spans only, with the W3C parent, stable attributes and no query string", async () => {
@@ -41,7 +29,7 @@ describe("server spans by default (exportSpans: errors)", () => {
     expect(run.stdout).toContain("statuses=200,200,200,200,200,500,500");
     expect(run.stdout).toContain("app-handled server-throw-marker");
 
-    const servers = spansFrom(sink).filter((s) => s.scope === SERVER_SCOPE);
+    const servers = spansFrom(fixture.sink).filter((s) => s.scope === SERVER_SCOPE);
     // Five successful requests were traced and dropped; the two failures were exported.
     expect(servers).toHaveLength(2);
     const fail = servers.find((s) => s.attributes["url.path"] === "/fail/7");
@@ -63,10 +51,10 @@ describe("server spans by default (exportSpans: errors)", () => {
       "user_agent.original": "fixture-agent/1.0",
     });
     expect(typeof fail?.attributes["server.port"]).toBe("number");
-    expect(payloadsAt(sink, "/v1/traces").includes("s3cret-query-marker")).toBe(false);
+    expect(payloadsAt(fixture.sink, "/v1/traces").includes("s3cret-query-marker")).toBe(false);
 
     // The captured exception's log record carries the server span's context (same trace, same span).
-    const logs = payloadsAt(sink, "/v1/logs");
+    const logs = payloadsAt(fixture.sink, "/v1/logs");
     expect(logs.includes("server-fail-marker")).toBe(true);
     expect(logs.includes(Buffer.from(PARENT_TRACE, "hex"))).toBe(true);
     expect(logs.includes(Buffer.from(fail?.spanId ?? "", "hex"))).toBe(true);
@@ -82,13 +70,13 @@ describe("server spans by default (exportSpans: errors)", () => {
   });
 
   it("names the server span after the framework's route (fastify) and exports only the failing request", async () => {
-    const before = sink.requests.length;
+    const before = fixture.sink.requests.length;
     const run = await runFixture("fastify-app.mjs", { preload: "import", env: sinkEnv() });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("boom=500");
 
-    const spans = spansFrom(sink, before);
+    const spans = spansFrom(fixture.sink, before);
     const servers = spans.filter((s) => s.scope === SERVER_SCOPE);
     expect(servers).toHaveLength(1);
     expect(servers[0]).toMatchObject({ name: "GET /boom", kind: SPAN_KIND.SERVER });
@@ -105,7 +93,7 @@ describe("server spans by default (exportSpans: errors)", () => {
       env: sinkEnv({ CODEWARDEN_EXPORT_SPANS: "all", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
     });
     expect(run.code).toBe(0);
-    const spans = spansFrom(sink);
+    const spans = spansFrom(fixture.sink);
     expect(spans.some((s) => s.scope === SERVER_SCOPE)).toBe(false);
     const servers = spans.filter((s) => s.kind === SPAN_KIND.SERVER);
     expect(servers).toHaveLength(7);

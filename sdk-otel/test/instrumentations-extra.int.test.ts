@@ -1,20 +1,17 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type DecodedSpan, SPAN_KIND, STATUS_CODE, spansFrom } from "./helpers/decode-spans.js";
-import { ensureBuilt } from "./helpers/ensure-built.js";
-import { type OtlpSink, startOtlpSink } from "./helpers/otlp-sink.js";
 import { type FixtureOptions, runFixture } from "./helpers/run-fixture.js";
+import { useBuiltSdkAndSink } from "./helpers/sink-per-test.js";
 
 const FASTIFY_SCOPE = "@fastify/otel";
 const POSTGRES_SCOPE = "@codewarden/sdk-otel/instrumentation-postgres-js";
 // Trust auth on the development and CI machines (see CONVENTIONS.md); the queries use a temporary table.
 const DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
 
-let sink: OtlpSink;
-
-/** Points the SDK at the sink, exporting every span (by default only spans with an error are exported). */
+/** Points the SDK at the fixture.sink, exporting every span (by default only spans with an error are exported). */
 function sinkEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    CODEWARDEN_ENDPOINT: sink.url,
+    CODEWARDEN_ENDPOINT: fixture.sink.url,
     CODEWARDEN_INGEST_KEY: "cw_test_ingest_key",
     CODEWARDEN_EXPORT_SPANS: "all",
     ...extra,
@@ -26,26 +23,16 @@ async function spansOf(
   file: string,
   options: FixtureOptions,
 ): Promise<{ stdout: string; spans: DecodedSpan[] }> {
-  const before = sink.requests.length;
+  const before = fixture.sink.requests.length;
   const run = await runFixture(file, options);
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
-  return { stdout: run.stdout, spans: spansFrom(sink, before) };
+  return { stdout: run.stdout, spans: spansFrom(fixture.sink, before) };
 }
 
 const byScope = (spans: DecodedSpan[], scope: string) => spans.filter((span) => span.scope === scope);
 
-beforeAll(() => {
-  ensureBuilt();
-});
-
-beforeEach(async () => {
-  sink = await startOtlpSink();
-});
-
-afterEach(async () => {
-  await sink.close();
-});
+const fixture = useBuiltSdkAndSink();
 
 describe("fastify (@fastify/otel, registered on initialization)", () => {
   it("records a request span with http.route, and a thrown error as an exception event (ESM, --import)", async () => {

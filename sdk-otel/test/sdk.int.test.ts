@@ -1,18 +1,16 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ensureBuilt } from "./helpers/ensure-built.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type OtlpSink, payload, payloadsAt, startOtlpSink } from "./helpers/otlp-sink.js";
 import { runFixture } from "./helpers/run-fixture.js";
+import { useBuiltSdkAndSink } from "./helpers/sink-per-test.js";
 
 const INGEST_KEY = "cw_test_ingest_key";
 /** Export every span, not only those with an error (the default): for tests about flushing and instrumentation. */
 const ALL_SPANS = { CODEWARDEN_EXPORT_SPANS: "all" };
 
-let sink: OtlpSink;
-
-/** Environment that points the SDK at the sink. */
+/** Environment that points the SDK at the fixture.sink. */
 function sinkEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    CODEWARDEN_ENDPOINT: sink.url,
+    CODEWARDEN_ENDPOINT: fixture.sink.url,
     CODEWARDEN_INGEST_KEY: INGEST_KEY,
     CODEWARDEN_ENVIRONMENT: "test-env",
     ...extra,
@@ -23,18 +21,7 @@ function occurrences(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-beforeAll(() => {
-  // The fixtures load the package by name, which resolves to the built dist/.
-  ensureBuilt();
-});
-
-beforeEach(async () => {
-  sink = await startOtlpSink();
-});
-
-afterEach(async () => {
-  await sink.close();
-});
+const fixture = useBuiltSdkAndSink();
 
 describe("sdk-otel in real Node processes", () => {
   it("exports handled exceptions as span events and ERROR log records (ESM, --import)", async () => {
@@ -44,22 +31,22 @@ describe("sdk-otel in real Node processes", () => {
     expect(run.stdout).toContain("flushed=true");
     expect(run.code).toBe(0);
 
-    const paths = new Set(sink.requests.map((r) => r.path));
+    const paths = new Set(fixture.sink.requests.map((r) => r.path));
     expect(paths).toEqual(new Set(["/v1/traces", "/v1/logs"]));
-    for (const request of sink.requests) {
+    for (const request of fixture.sink.requests) {
       expect(request.method).toBe("POST");
       expect(request.contentType).toBe("application/x-protobuf");
       expect(request.contentEncoding).toBe("gzip");
       expect(request.authorization).toBe(`Bearer ${INGEST_KEY}`);
     }
 
-    const traces = payloadsAt(sink, "/v1/traces");
+    const traces = payloadsAt(fixture.sink, "/v1/traces");
     expect(traces.includes("checkout-span")).toBe(true);
     expect(traces.includes("handled-boom-marker")).toBe(true);
     expect(traces.includes("exception.type")).toBe(true);
     expect(traces.includes("TypeError")).toBe(true);
 
-    const logs = payloadsAt(sink, "/v1/logs");
+    const logs = payloadsAt(fixture.sink, "/v1/logs");
     for (const needle of [
       "handled-boom-marker",
       "exception.type",
@@ -89,12 +76,12 @@ describe("sdk-otel in real Node processes", () => {
     expect(run.stderr).toMatch(/\n {4}at .*uncaught\.mjs:3:/);
     expect(occurrences(run.stderr, "RangeError: uncaught-boom-marker")).toBe(1);
 
-    const logs = payloadsAt(sink, "/v1/logs");
+    const logs = payloadsAt(fixture.sink, "/v1/logs");
     expect(logs.includes("uncaught-boom-marker")).toBe(true);
     expect(logs.includes("exception.type")).toBe(true);
     expect(logs.includes("RangeError")).toBe(true);
     expect(logs.includes("uncaughtException")).toBe(true);
-    const traces = payloadsAt(sink, "/v1/traces");
+    const traces = payloadsAt(fixture.sink, "/v1/traces");
     expect(traces.includes("uncaught-boom-marker")).toBe(true);
     expect(traces.includes("exception.type")).toBe(true);
   });
@@ -106,12 +93,12 @@ describe("sdk-otel in real Node processes", () => {
     expect(run.stderr).toContain("SyntaxError: rejected-boom-marker");
     expect(run.stderr).toMatch(/\n {4}at .*rejection\.cjs:4:/);
 
-    const logs = payloadsAt(sink, "/v1/logs");
+    const logs = payloadsAt(fixture.sink, "/v1/logs");
     expect(logs.includes("rejected-boom-marker")).toBe(true);
     expect(logs.includes("exception.type")).toBe(true);
     expect(logs.includes("SyntaxError")).toBe(true);
     expect(logs.includes("unhandledRejection")).toBe(true);
-    expect(sink.requests.every((r) => r.authorization === `Bearer ${INGEST_KEY}`)).toBe(true);
+    expect(fixture.sink.requests.every((r) => r.authorization === `Bearer ${INGEST_KEY}`)).toBe(true);
   });
 
   it("keeps Node's behaviour for rejections under --unhandled-rejections=warn, still capturing", async () => {
@@ -123,7 +110,7 @@ describe("sdk-otel in real Node processes", () => {
 
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("UnhandledPromiseRejectionWarning");
-    expect(payloadsAt(sink, "/v1/logs").includes("rejected-boom-marker")).toBe(true);
+    expect(payloadsAt(fixture.sink, "/v1/logs").includes("rejected-boom-marker")).toBe(true);
   });
 
   it("flushes a clean CJS process on exit, which still exits 0", async () => {
@@ -135,9 +122,9 @@ describe("sdk-otel in real Node processes", () => {
     expect(run.stdout).toContain(
       "exports=VERSION,captureException,captureMessage,flush,init,setTag,setUser,shutdown",
     );
-    const traces = payloadsAt(sink, "/v1/traces");
+    const traces = payloadsAt(fixture.sink, "/v1/traces");
     expect(traces.includes("clean-work-marker")).toBe(true);
-    expect(sink.requests.every((r) => r.authorization === `Bearer ${INGEST_KEY}`)).toBe(true);
+    expect(fixture.sink.requests.every((r) => r.authorization === `Bearer ${INGEST_KEY}`)).toBe(true);
   });
 
   it("shares one SDK between the ESM build (--import) and the CommonJS build (require)", async () => {
@@ -148,13 +135,13 @@ describe("sdk-otel in real Node processes", () => {
     expect(run.stdout).toContain("flushed=true");
     expect(occurrences(run.stderr, "init() was called more than once")).toBe(1);
     expect(run.stderr).not.toContain("another OpenTelemetry SDK");
-    expect(payloadsAt(sink, "/v1/logs").includes("mixed-builds-marker")).toBe(true);
+    expect(payloadsAt(fixture.sink, "/v1/logs").includes("mixed-builds-marker")).toBe(true);
   });
 
   it("init() called explicitly: options win over env, a second init warns and returns the same handle", async () => {
     const run = await runFixture("explicit-init.mjs", {
       env: {
-        FIXTURE_ENDPOINT: sink.url,
+        FIXTURE_ENDPOINT: fixture.sink.url,
         // Both lose to the explicit options:
         CODEWARDEN_ENDPOINT: "http://127.0.0.1:9",
         CODEWARDEN_INGEST_KEY: "cw_env_key_must_lose",
@@ -166,9 +153,9 @@ describe("sdk-otel in real Node processes", () => {
     expect(run.stdout).toContain("shutdown=true active=false");
     expect(occurrences(run.stderr, "init() was called more than once")).toBe(1);
 
-    expect(sink.requests.length).toBeGreaterThan(0);
-    expect(sink.requests.every((r) => r.authorization === "Bearer cw_explicit_key")).toBe(true);
-    const logs = payloadsAt(sink, "/v1/logs");
+    expect(fixture.sink.requests.length).toBeGreaterThan(0);
+    expect(fixture.sink.requests.every((r) => r.authorization === "Bearer cw_explicit_key")).toBe(true);
+    const logs = payloadsAt(fixture.sink, "/v1/logs");
     expect(logs.includes("explicit-boom-marker")).toBe(true);
     expect(logs.includes("explicit-service")).toBe(true);
     expect(logs.includes("explicit-env")).toBe(true);
@@ -183,7 +170,7 @@ describe("sdk-otel in real Node processes", () => {
     // A throwing beforeSend warns once and the exception is still sent, unmodified.
     expect(occurrences(run.stderr, "beforeSend-bug-marker")).toBe(1);
 
-    const logs = payloadsAt(sink, "/v1/logs");
+    const logs = payloadsAt(fixture.sink, "/v1/logs");
     for (const needle of [
       "kept-marker for [redacted]",
       "before-send-marker",
@@ -200,18 +187,18 @@ describe("sdk-otel in real Node processes", () => {
     expect(logs.includes("noise-marker")).toBe(false);
     expect(logs.includes("acct-99812")).toBe(false);
     // sampleRate 0: the span (and its exception events) is not exported, the log records are.
-    expect(payloadsAt(sink, "/v1/traces").includes("sampled-out-span-marker")).toBe(false);
+    expect(payloadsAt(fixture.sink, "/v1/traces").includes("sampled-out-span-marker")).toBe(false);
   });
 
   it("auto-instruments http and fetch, each switchable off by option or OTEL_NODE_DISABLED_INSTRUMENTATIONS", async () => {
     const HTTP_SCOPE = "@opentelemetry/instrumentation-http";
     const UNDICI_SCOPE = "@opentelemetry/instrumentation-undici";
     const traces = async (env: Record<string, string>) => {
-      const before = sink.requests.length;
+      const before = fixture.sink.requests.length;
       const run = await runFixture("instrumented.cjs", { env: sinkEnv({ ...ALL_SPANS, ...env }) });
       expect(run.code).toBe(0);
       expect(run.stdout).toContain("shutdown=true");
-      const requests = sink.requests.slice(before).filter((r) => r.path === "/v1/traces");
+      const requests = fixture.sink.requests.slice(before).filter((r) => r.path === "/v1/traces");
       return Buffer.concat(requests.map(payload));
     };
 
@@ -233,7 +220,7 @@ describe("sdk-otel in real Node processes", () => {
     const run = await runFixture("instrumented.cjs", { env: sinkEnv() });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("shutdown=true");
-    expect(payloadsAt(sink, "/v1/traces").includes("/instrumented-path-marker")).toBe(false);
+    expect(payloadsAt(fixture.sink, "/v1/traces").includes("/instrumented-path-marker")).toBe(false);
   });
 
   it("auto-instruments node:http in an ES module app started with --import", async () => {
@@ -241,7 +228,7 @@ describe("sdk-otel in real Node processes", () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("done");
-    const traces = payloadsAt(sink, "/v1/traces");
+    const traces = payloadsAt(fixture.sink, "/v1/traces");
     expect(traces.includes("@opentelemetry/instrumentation-http")).toBe(true);
     expect(traces.includes("/esm-instrumented-marker")).toBe(true);
   });
@@ -256,7 +243,7 @@ describe("sdk-otel in real Node processes", () => {
     expect(run.stdout).toContain("app-ran active=false");
     expect(occurrences(run.stderr, "CODEWARDEN_ENDPOINT")).toBe(1);
     expect(run.stderr).toContain("not an absolute http(s) URL");
-    expect(sink.requests).toHaveLength(0);
+    expect(fixture.sink.requests).toHaveLength(0);
   });
 
   it("bad config leaves Node's own crash handling in place", async () => {
@@ -270,7 +257,7 @@ describe("sdk-otel in real Node processes", () => {
     // Node's own report shows the throwing source line with a caret under it.
     expect(run.stderr).toContain('throw new RangeError("uncaught-boom-marker");');
     expect(run.stderr).toMatch(/\n\s*\^\n/);
-    expect(sink.requests).toHaveLength(0);
+    expect(fixture.sink.requests).toHaveLength(0);
   });
 
   it("leaves an app's own uncaughtException handler in charge, still capturing", async () => {
@@ -279,7 +266,7 @@ describe("sdk-otel in real Node processes", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("app-handled own-handler-marker");
     expect(run.stdout).toContain("still-alive");
-    expect(payloadsAt(sink, "/v1/logs").includes("own-handler-marker")).toBe(true);
+    expect(payloadsAt(fixture.sink, "/v1/logs").includes("own-handler-marker")).toBe(true);
   });
 
   it("flushes on SIGTERM and still terminates by the signal", async () => {
@@ -298,7 +285,7 @@ describe("sdk-otel in real Node processes", () => {
     expect(signalled).toBe(true);
     expect(run.signal).toBe("SIGTERM");
     expect(run.code).toBeNull();
-    expect(payloadsAt(sink, "/v1/traces").includes("sigterm-work-marker")).toBe(true);
+    expect(payloadsAt(fixture.sink, "/v1/traces").includes("sigterm-work-marker")).toBe(true);
   });
 });
 
