@@ -1,24 +1,11 @@
 import { trace } from "@opentelemetry/api";
-import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
-import { NodeSDK } from "@opentelemetry/sdk-node";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { captureException } from "../src/capture.js";
 import { samplerFor } from "../src/start-sdk.js";
+import { useInMemorySdk } from "./helpers/in-memory-sdk.js";
 
 // Every trace sampled out (init({ sampleRate: 0 })): the log record must still carry the exception.
-const spans = new InMemorySpanExporter();
-const logRecords = new InMemoryLogRecordExporter();
-const sdk = new NodeSDK({
-  autoDetectResources: false,
-  sampler: samplerFor(0),
-  spanProcessors: [new SimpleSpanProcessor(spans)],
-  logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })],
-  metricReaders: [],
-});
-
-beforeAll(() => sdk.start());
-afterAll(() => sdk.shutdown());
+const { spans, logRecords } = useInMemorySdk({ sampler: samplerFor(0) });
 
 describe("captureException when the trace is sampled out", () => {
   it("exports no span but still the log record, with the trace context", () => {

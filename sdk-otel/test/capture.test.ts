@@ -1,27 +1,11 @@
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
-import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
-import { NodeSDK } from "@opentelemetry/sdk-node";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { captureException } from "../src/capture.js";
+import { useInMemorySdk } from "./helpers/in-memory-sdk.js";
 
 // A real OpenTelemetry SDK with in-memory exporters: what captureException records is read back as exported.
-const spans = new InMemorySpanExporter();
-const logRecords = new InMemoryLogRecordExporter();
-const sdk = new NodeSDK({
-  autoDetectResources: false,
-  spanProcessors: [new SimpleSpanProcessor(spans)],
-  logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })],
-  metricReaders: [],
-});
-
-beforeAll(() => sdk.start());
-afterAll(() => sdk.shutdown());
-beforeEach(() => {
-  spans.reset();
-  logRecords.reset();
-});
+const { spans, logRecords } = useInMemorySdk();
 
 describe("captureException", () => {
   it("records on the active span and emits an ERROR log record with the same time and span context", () => {

@@ -1,27 +1,11 @@
 import { SpanStatusCode, trace } from "@opentelemetry/api";
-import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
-import { NodeSDK } from "@opentelemetry/sdk-node";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { captureException } from "../src/capture.js";
 import { ErrorSpanProcessor } from "../src/error-spans.js";
+import { useInMemorySdk } from "./helpers/in-memory-sdk.js";
 
 // The default export mode: only spans that carry an error reach the exporter.
-const spans = new InMemorySpanExporter();
-const logRecords = new InMemoryLogRecordExporter();
-const sdk = new NodeSDK({
-  autoDetectResources: false,
-  spanProcessors: [new ErrorSpanProcessor(new SimpleSpanProcessor(spans))],
-  logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })],
-  metricReaders: [],
-});
-
-beforeAll(() => sdk.start());
-afterAll(() => sdk.shutdown());
-beforeEach(() => {
-  spans.reset();
-  logRecords.reset();
-});
+const { spans, logRecords } = useInMemorySdk({ wrapSpanProcessor: (p) => new ErrorSpanProcessor(p) });
 
 const tracer = () => trace.getTracer("test");
 const exportedNames = () => spans.getFinishedSpans().map((s) => s.name);

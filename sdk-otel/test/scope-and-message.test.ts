@@ -1,27 +1,13 @@
 import { trace } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
-import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
-import { NodeSDK } from "@opentelemetry/sdk-node";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { setPipeline } from "../src/before-send.js";
 import { captureException, captureMessage } from "../src/capture.js";
 import { setTag, setUser } from "../src/scope.js";
+import { useInMemorySdk } from "./helpers/in-memory-sdk.js";
 
-const spans = new InMemorySpanExporter();
-const logRecords = new InMemoryLogRecordExporter();
-const sdk = new NodeSDK({
-  autoDetectResources: false,
-  spanProcessors: [new SimpleSpanProcessor(spans)],
-  logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })],
-  metricReaders: [],
-});
-
-beforeAll(() => sdk.start());
-afterAll(() => sdk.shutdown());
+const { spans, logRecords } = useInMemorySdk();
 beforeEach(() => {
-  spans.reset();
-  logRecords.reset();
   setPipeline(undefined);
   setUser(null);
 });
