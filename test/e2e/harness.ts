@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -190,4 +192,36 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
       return proc.stop(30_000);
     },
   };
+}
+
+export interface AllInOne {
+  proc: Spawned;
+  dataDir: string;
+  webPort: number;
+  collectorPort: number;
+}
+
+/**
+ * `npm start`'s launcher on a new data directory (under the OS temp folder, named after `dataDirPrefix`)
+ * and free ports, bootstrapped with the given ingest key and API token, JSON logs; resolves once ready.
+ * The caller stops it and removes `dataDir`.
+ */
+export async function startAllInOne(opts: {
+  dataDirPrefix: string;
+  ingestKey: string;
+  apiToken: string;
+}): Promise<AllInOne> {
+  const dataDir = mkdtempSync(join(tmpdir(), opts.dataDirPrefix));
+  const webPort = await freePort();
+  const collectorPort = await freePort();
+  const proc = spawnProcess(LAUNCHER[0], [...LAUNCHER[1]], {
+    CODEWARDEN_DATA_DIR: dataDir,
+    WEB_PORT: String(webPort),
+    COLLECTOR_PORT: String(collectorPort),
+    CODEWARDEN_BOOTSTRAP_INGEST_KEY: opts.ingestKey,
+    CODEWARDEN_BOOTSTRAP_API_TOKEN: opts.apiToken,
+    CODEWARDEN_LOG_FORMAT: "json",
+  });
+  await proc.waitFor(/CodeWarden ready/, 90_000);
+  return { proc, dataDir, webPort, collectorPort };
 }

@@ -8,21 +8,11 @@
  * which the in-process queue (FIFO, one batch at a time) processes after everything the child sent.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../../sdk-otel/test/helpers/ensure-built";
-import {
-  type ApiIssue,
-  api,
-  eventually,
-  freePort,
-  LAUNCHER,
-  ROOT,
-  type Spawned,
-  spawnProcess,
-} from "./harness";
+import { type ApiIssue, api, eventually, ROOT, type Spawned, spawnProcess, startAllInOne } from "./harness";
 
 const INGEST_KEY = `cw_ik_sdk_${randomBytes(12).toString("hex")}`;
 const API_TOKEN = `cw_at_sdk_${randomBytes(12).toString("hex")}`;
@@ -227,18 +217,12 @@ async function countingExtracted<T>(
 beforeAll(async () => {
   // The fixtures load the package by name, which resolves to the built dist/.
   ensureBuilt();
-  dataDir = mkdtempSync(join(tmpdir(), "cw-e2e-sdk-"));
-  webPort = await freePort();
-  collectorPort = await freePort();
-  launcher = spawnProcess(LAUNCHER[0], [...LAUNCHER[1]], {
-    CODEWARDEN_DATA_DIR: dataDir,
-    WEB_PORT: String(webPort),
-    COLLECTOR_PORT: String(collectorPort),
-    CODEWARDEN_BOOTSTRAP_INGEST_KEY: INGEST_KEY,
-    CODEWARDEN_BOOTSTRAP_API_TOKEN: API_TOKEN,
-    CODEWARDEN_LOG_FORMAT: "json",
+  const started = await startAllInOne({
+    dataDirPrefix: "cw-e2e-sdk-",
+    ingestKey: INGEST_KEY,
+    apiToken: API_TOKEN,
   });
-  await launcher.waitFor(/CodeWarden ready/, 90_000);
+  ({ proc: launcher, dataDir, webPort, collectorPort } = started);
 }, 120_000);
 
 afterAll(async () => {

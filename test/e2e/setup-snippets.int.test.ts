@@ -8,8 +8,7 @@
  * rules (W3C-baggage list format, endpoint + /v1/traces) and sent as those SDKs would send them.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { SpanStatusCode } from "@opentelemetry/api";
@@ -18,16 +17,7 @@ import { parseKeyPairsIntoRecord } from "@opentelemetry/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { protobufLogs, protobufTraces, recordLogs, recordSpans } from "../../collector/test/otel-data";
-import {
-  type ApiIssue,
-  api,
-  eventually,
-  freePort,
-  LAUNCHER,
-  ROOT,
-  type Spawned,
-  spawnProcess,
-} from "./harness";
+import { type ApiIssue, api, eventually, ROOT, type Spawned, spawnProcess, startAllInOne } from "./harness";
 
 /** A key with characters every layer must escape: shell quotes, `$`, percent-encoding, list separators. */
 const INGEST_KEY = `cw_ik_e2e_${randomBytes(9).toString("base64url")}+/=$%',;"!`;
@@ -99,18 +89,12 @@ async function waitForIssue(service: string, type: string, minEvents = 1): Promi
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "cw-setup-e2e-"));
-  webPort = await freePort();
-  collectorPort = await freePort();
-  app = spawnProcess(LAUNCHER[0], [...LAUNCHER[1]], {
-    CODEWARDEN_DATA_DIR: dataDir,
-    WEB_PORT: String(webPort),
-    COLLECTOR_PORT: String(collectorPort),
-    CODEWARDEN_BOOTSTRAP_INGEST_KEY: INGEST_KEY,
-    CODEWARDEN_BOOTSTRAP_API_TOKEN: API_TOKEN,
-    CODEWARDEN_LOG_FORMAT: "json",
+  const started = await startAllInOne({
+    dataDirPrefix: "cw-setup-e2e-",
+    ingestKey: INGEST_KEY,
+    apiToken: API_TOKEN,
   });
-  await app.waitFor(/CodeWarden ready/, 90_000);
+  ({ proc: app, dataDir, webPort, collectorPort } = started);
 
   // Sign in as a person would: ask for a link, follow the link the dev mailer printed.
   const login = await fetch(`http://127.0.0.1:${webPort}/login`, {
