@@ -31,6 +31,8 @@ export default [
       },
     ],
   },
+  // Downloads (resource routes).
+  { path: "settings/orgs/:org/audit.csv", file: "routes/settings-org-audit-csv.ts" },
   // REST API (resource routes: JSON only).
   { path: "api/v1/projects", file: "routes/api/projects.ts" },
   { path: "api/v1/projects/:slug/issues", file: "routes/api/project-issues.ts" },

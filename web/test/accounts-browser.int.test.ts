@@ -160,12 +160,36 @@ describe("accounts in Chromium", () => {
     await visible(owner.locator("tr.revoked", { hasText: "production" }));
   });
 
+  it("the owner filters the audit log and downloads the filtered rows as CSV", async () => {
+    await owner.goto(`${base}/settings/orgs/default/audit`);
+    await visible(owner.getByRole("heading", { name: "Audit log" }));
+    await owner.getByLabel("What").selectOption("ingest_key");
+    await owner.getByRole("button", { name: "Filter" }).click();
+    await owner.waitForURL(/category=ingest_key/);
+    const table = owner.locator("table.audit-table");
+    await visible(table.getByText("ingest_key.revoked"));
+    expect(await table.getByText("member.invited").count()).toBe(0);
+
+    const [download] = await Promise.all([
+      owner.waitForEvent("download"),
+      owner.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^codewarden-audit-default-\d{4}-\d{2}-\d{2}\.csv$/);
+    const chunks: Buffer[] = [];
+    for await (const c of await download.createReadStream()) chunks.push(c as Buffer);
+    const csv = Buffer.concat(chunks).toString("utf8");
+    expect(csv.split("\r\n")[0]).toMatch(/^time,action,/);
+    expect(csv).toContain("ingest_key.revoked");
+    expect(csv).not.toContain("member.invited");
+  });
+
   it("the settings pages fit a phone screen", async () => {
     await owner.setViewportSize({ width: 390, height: 844 });
     for (const path of [
       "/settings",
       "/settings/orgs/default",
       "/settings/orgs/default/projects/default/keys",
+      "/settings/orgs/default/audit",
     ]) {
       await owner.goto(`${base}${path}`);
       const overflow = await owner.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

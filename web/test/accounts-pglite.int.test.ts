@@ -90,6 +90,7 @@ it("signs in, creates an organisation, a project and keys, invites, and signs ou
     .where(eq(schema.organizations.slug, "lite-org"));
   expect((await listAuditLog(handle.db, { orgId: lite!.id })).map((a) => a.action)).toEqual([
     "member.left",
+    "user.signed_in", // the invitation signed pal in
     "invitation.accepted",
     "member.invited",
     "ingest_key.created",

@@ -76,6 +76,20 @@ export async function consumeMagicLink(
   return email ? findUserByEmail(db, email) : null;
 }
 
+/**
+ * The user a stored sign-in link was sent to, whatever its state (used, expired), for auditing a
+ * failed sign-in; null when no link has this token hash or its user no longer exists.
+ */
+export async function findMagicLinkUser(db: Db, params: { tokenHash: string }): Promise<UserRow | null> {
+  const [row] = await db
+    .select({ id: users.id, email: users.email, name: users.name })
+    .from(magicLinks)
+    .innerJoin(users, eq(users.email, magicLinks.email))
+    .where(eq(magicLinks.tokenHash, params.tokenHash))
+    .limit(1);
+  return row ?? null;
+}
+
 /** Creates a server-side session; the caller keeps the token, the table only its SHA-256. */
 export async function createSession(
   db: Db,

@@ -7,7 +7,7 @@ export const meta: MetaFunction = () => [{ title: "Sign in · CodeWarden" }];
 /** GET /auth/verify?token= consumes a sign-in link once and opens a session. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token") ?? "";
-  const cookie = await signInWithToken(context, token);
+  const cookie = await signInWithToken(context, token, request.headers.get("user-agent"));
   if (cookie) throw redirect("/", { headers: { "Set-Cookie": cookie, "Cache-Control": "no-store" } });
   return data({ ok: false }, { status: 400, headers: { "Cache-Control": "no-store" } });
 }

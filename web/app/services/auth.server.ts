@@ -5,11 +5,12 @@ import {
   consumeMagicLink,
   createMagicLink,
   createSession,
+  findMagicLinkUser,
   findSession,
   findUserByEmail,
   hitRateLimit,
   pruneRateLimits,
-  recordAudit,
+  recordUserAudit,
   revokeAllSessions,
   revokeSession,
 } from "@codewarden/drizzle";
@@ -111,21 +112,78 @@ async function sendSignInLinkWithinLimits(context: AppLoadContext, email: string
   return { status: "answered" };
 }
 
-/** Opens a session for the user; returns its Set-Cookie value. */
-export async function openSession(context: AppLoadContext, userId: string): Promise<string> {
+/** Longest User-Agent kept in the audit log. */
+export const MAX_AUDIT_USER_AGENT = 256;
+
+/** How a session was opened, for the audit log. */
+export interface SignInMethod {
+  method: "magic_link" | "invitation";
+  /** The request's User-Agent header (capped at MAX_AUDIT_USER_AGENT characters). */
+  userAgent: string | null;
+}
+
+const auditedUserAgent = (ua: string | null) => (ua ? ua.slice(0, MAX_AUDIT_USER_AGENT) : null);
+
+/**
+ * Opens a session for the user and records `user.signed_in` in the audit log of each of the
+ * user's organisations (one row without an organisation when there is none); returns the
+ * session's Set-Cookie value.
+ */
+export async function openSession(
+  context: AppLoadContext,
+  userId: string,
+  how: SignInMethod,
+): Promise<string> {
   const sessionToken = newToken();
   const expires = new Date(Date.now() + SESSION_TTL_DAYS * 86_400_000);
-  await createSession(context.db, { userId, tokenHash: hashSecret(sessionToken), expiresAt: expires });
+  const session = await createSession(context.db, {
+    userId,
+    tokenHash: hashSecret(sessionToken),
+    expiresAt: expires,
+  });
+  await recordUserAudit(context.db, {
+    userId,
+    action: "user.signed_in",
+    targetType: "session",
+    targetId: session.id,
+    ip: context.clientIp,
+    metadata: { method: how.method, userAgent: auditedUserAgent(how.userAgent) },
+  });
   context.logger.info({ userId }, "signed in");
   return sessionCookie(sessionToken, { secure: context.config.secureCookies, expires });
 }
 
-/** Consumes a sign-in token and opens a session; returns its Set-Cookie value, or null when the link is no good. */
-export async function signInWithToken(context: AppLoadContext, token: string): Promise<string | null> {
+/**
+ * Consumes a sign-in token and opens a session; returns its Set-Cookie value, or null when the
+ * link is no good. A link that exists but is used or expired is audited as `user.sign_in_failed`
+ * in its user's organisations; an unknown token names nobody and is not recorded.
+ */
+export async function signInWithToken(
+  context: AppLoadContext,
+  token: string,
+  userAgent: string | null,
+): Promise<string | null> {
   if (!isWellFormedToken(token)) return null;
-  const user = await consumeMagicLink(context.db, { tokenHash: hashSecret(token) });
-  if (!user) return null;
-  return openSession(context, user.id);
+  const tokenHash = hashSecret(token);
+  const user = await consumeMagicLink(context.db, { tokenHash });
+  if (user) return openSession(context, user.id, { method: "magic_link", userAgent });
+  const named = await findMagicLinkUser(context.db, { tokenHash });
+  if (named) {
+    await recordUserAudit(context.db, {
+      userId: named.id,
+      action: "user.sign_in_failed",
+      targetType: "user",
+      targetId: named.id,
+      ip: context.clientIp,
+      metadata: {
+        method: "magic_link",
+        reason: "link_used_or_expired",
+        userAgent: auditedUserAgent(userAgent),
+      },
+      onlyWithOrganisation: true,
+    });
+  }
+  return null;
 }
 
 export async function getSessionUser(request: Request, context: AppLoadContext): Promise<SessionUser | null> {
@@ -160,9 +218,19 @@ export async function requireUserForm(
   return { user, form };
 }
 
-/** Revokes the current session; returns the Set-Cookie value that clears the cookie. */
+/**
+ * Revokes the current session and records `user.signed_out` (like `user.signed_in`); returns the
+ * Set-Cookie value that clears the cookie.
+ */
 export async function signOut(context: AppLoadContext, user: SessionUser): Promise<string> {
   await revokeSession(context.db, { sessionId: user.sessionId });
+  await recordUserAudit(context.db, {
+    userId: user.userId,
+    action: "user.signed_out",
+    targetType: "session",
+    targetId: user.sessionId,
+    ip: context.clientIp,
+  });
   return clearedSessionCookie({ secure: context.config.secureCookies });
 }
 
@@ -172,10 +240,8 @@ export async function signOut(context: AppLoadContext, user: SessionUser): Promi
  */
 export async function signOutEverywhere(context: AppLoadContext, user: SessionUser): Promise<string> {
   const revoked = await revokeAllSessions(context.db, { userId: user.userId });
-  await recordAudit(context.db, {
-    orgId: null,
-    actorType: "user",
-    actorUserId: user.userId,
+  await recordUserAudit(context.db, {
+    userId: user.userId,
     action: "user.signed_out_everywhere",
     targetType: "user",
     targetId: user.userId,

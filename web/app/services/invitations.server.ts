@@ -139,7 +139,13 @@ export async function acceptInvitationAction(context: AppLoadContext, request: R
   const headers = new Headers();
   if (!signedIn || switching) {
     if (signedIn) await signOut(context, signedIn);
-    headers.set("Set-Cookie", await openSession(context, result.user.id));
+    headers.set(
+      "Set-Cookie",
+      await openSession(context, result.user.id, {
+        method: "invitation",
+        userAgent: request.headers.get("user-agent"),
+      }),
+    );
   }
   throw redirect(`${orgPath({ slug: result.orgSlug })}?joined=1`, { headers });
 }

@@ -3,8 +3,6 @@ import {
   countActiveSessions,
   createOrganization,
   createProject,
-  findUserEmails,
-  listAuditLog,
   listMembers,
   listOrgProjects,
   listPendingInvitations,
@@ -186,44 +184,4 @@ export async function createProjectAction(
     notice: `Project ${project.name} created.`,
     secret: { kind: "ingest_key", name: key.name, value: key.value, projectSlug: project.slug },
   });
-}
-
-// ─── Audit log (/settings/orgs/:org/audit) ──────────────────────────────────────────────────
-
-export const AUDIT_PAGE_SIZE = 200;
-
-/** The organisation's audit log (owners only), newest first, with the actors' addresses. */
-export async function loadAudit(context: AppLoadContext, user: SessionUser, orgSlug: string | undefined) {
-  const m = await requireMembership(context, user, orgSlug);
-  if (!isOwner(m)) throw new Response("Forbidden", { status: 403, statusText: "Forbidden" });
-  const rows = await listAuditLog(context.db, { orgId: m.orgId, limit: AUDIT_PAGE_SIZE });
-  const ids = [...new Set(rows.map((r) => r.actorUserId).filter((id): id is string => id !== null))];
-  const emailOf = await findUserEmails(context.db, { userIds: ids });
-  return {
-    org: { name: m.name, slug: m.slug },
-    entries: rows.map((r) => ({
-      id: r.id,
-      at: r.createdAt.toISOString(),
-      actor:
-        r.actorType === "user"
-          ? (emailOf.get(r.actorUserId ?? "") ?? "deleted user")
-          : r.actorType === "api_token"
-            ? "API token"
-            : "system",
-      action: r.action,
-      targetType: r.targetType,
-      targetId: r.targetId,
-      ip: r.ip,
-      details: describeMetadata(r.metadata),
-    })),
-    now: new Date().toISOString(),
-  };
-}
-
-/** Audit metadata as short `key: value` text (values are ours or validated user input). */
-function describeMetadata(metadata: Record<string, unknown>): string {
-  return Object.entries(metadata)
-    .filter(([k]) => k !== "projectId" && k !== "replaced")
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`)
-    .join(" · ");
 }
