@@ -16,16 +16,21 @@ import {
   loadCollectorConfig,
   startCollector,
 } from "@codewarden/collector";
-import type { ErrorQueue } from "@codewarden/common";
+import type { AlertQueue, ErrorQueue } from "@codewarden/common";
 import { connect, ensureBootstrap, migrate } from "@codewarden/drizzle";
 import { bootstrapBanner, loadWebConfig, startWeb } from "@codewarden/web";
 import {
+  createAlertSender,
+  createBullmqAlertQueue,
+  createInProcessAlerts,
   createInProcessSummaries,
+  loadAlertsConfig,
   loadLlmConfig,
   loadScrubConfig,
   loadStorageConfig,
   processBatch,
   scrubberFrom,
+  startAlertSweep,
   startRetention,
 } from "@codewarden/worker";
 import pino from "pino";
@@ -45,6 +50,7 @@ async function main() {
   const llmConfig = loadLlmConfig(process.env);
   const storageConfig = loadStorageConfig(process.env);
   const scrubber = scrubberFrom(loadScrubConfig(process.env));
+  const alertsConfig = loadAlertsConfig(process.env);
   const logger = pino(
     { level: config.logLevel, base: { pid: process.pid } },
     config.logFormat === "pretty" ? prettyDestination() : undefined,
@@ -62,12 +68,19 @@ async function main() {
   let queue: ErrorQueue;
   let workerChild: { stop(): Promise<void> } | null = null;
   let summaries: { close(): Promise<void> } | null = null;
+  // Alerts: the Bun worker delivers them in scale-out (the web's "Send test" only enqueues);
+  // here, in all-in-one, an in-process queue does. Links point at the dashboard's public URL.
+  let alertQueue: AlertQueue;
   if (config.mode === "scale-out") {
     queue = createBullmqErrorQueue({
       redisUrl: config.redisUrl!,
       prefix: collectorConfig.queuePrefix,
       logger: logger.child({ service: "collector" }),
     });
+    alertQueue = createBullmqAlertQueue(
+      { redisUrl: config.redisUrl!, prefix: collectorConfig.queuePrefix, attempts: alertsConfig.attempts },
+      logger.child({ service: "web" }),
+    );
     workerChild = superviseBunWorker(logger.child({ service: "launcher" }));
   } else {
     const workerLogger = logger.child({ service: "worker" });
@@ -76,6 +89,19 @@ async function main() {
       ? createInProcessSummaries(llmConfig, { db: handle.db, logger: workerLogger })
       : null;
     summaries = summariser;
+    const alerts = createInProcessAlerts({
+      db: handle.db,
+      logger: workerLogger,
+      publicUrl: webConfig.publicUrl,
+      attempts: alertsConfig.attempts,
+      sender: createAlertSender({
+        smtpUrl: webConfig.smtpUrl ?? null,
+        smtpFrom: webConfig.smtpFrom,
+        timeoutMs: alertsConfig.timeoutMs,
+        logger: workerLogger,
+      }),
+    });
+    alertQueue = alerts;
     queue = createInProcessErrorQueue(
       async (job) => {
         await processBatch(handle.db, job, {
@@ -83,6 +109,7 @@ async function main() {
           summariser,
           eventsPerIssueHour: storageConfig.eventsPerIssueHour,
           scrubber,
+          alerts: { queue: alerts, publicUrl: webConfig.publicUrl },
         });
       },
       { logger: workerLogger },
@@ -94,6 +121,9 @@ async function main() {
       workerLogger.child({ component: "retention" }),
     );
     closers.push(() => retention.stop());
+    // Deliveries left pending by a previous run (the in-process queue does not survive restarts).
+    const alertSweep = startAlertSweep(handle.db, alerts, workerLogger.child({ component: "alerts" }));
+    closers.push(() => alertSweep.stop());
   }
 
   const collector = await startCollector(collectorConfig, {
@@ -108,7 +138,7 @@ async function main() {
     : `http://${reachableHost}:${collector.port}`;
   const web = await startWeb(
     { ...webConfig, otlpUrl: otlpEndpoint },
-    { db: handle.db, logger: logger.child({ service: "web" }) },
+    { db: handle.db, logger: logger.child({ service: "web" }), alerts: alertQueue },
   );
 
   // Order matters: stop taking telemetry, finish what was acknowledged, then the rest.
@@ -116,6 +146,7 @@ async function main() {
     () => collector.close(),
     () => queue.close(),
     async () => summaries?.close(),
+    () => alertQueue.close(),
     async () => workerChild?.stop(),
     () => web.close(),
     () => handle.close(),

@@ -149,3 +149,50 @@ export interface SummaryQueue {
   enqueue(jobs: readonly IssueSummaryJob[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Deliver one `alert_deliveries` row (the message and channel are read from the database). */
+export const alertDeliveryJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("delivery"),
+  deliveryId: z.string().uuid(),
+});
+export type AlertDeliveryJob = z.infer<typeof alertDeliveryJobSchema>;
+
+/** Send a rule's digest for one digest window once the window has closed (`runAt`). */
+export const alertDigestJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("digest"),
+  projectId: z.string().uuid(),
+  ruleId: z.string().uuid(),
+  /** Start of the digest window, ISO-8601. */
+  windowStart: z.string().datetime({ offset: true }),
+  /** Length of the digest window in milliseconds. */
+  windowMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(24 * 3_600_000),
+  /** Not before this time (ISO-8601): the window's end plus a grace for late commits. */
+  runAt: z.string().datetime({ offset: true }),
+});
+export type AlertDigestJob = z.infer<typeof alertDigestJobSchema>;
+
+export const alertJobSchema = z.discriminatedUnion("kind", [alertDeliveryJobSchema, alertDigestJobSchema]);
+export type AlertJob = z.infer<typeof alertJobSchema>;
+
+/**
+ * BullMQ job id of an alert job: a delivery is enqueued once per delivery row, a digest once per
+ * (rule, window) however many workers schedule it. (BullMQ ids may not contain `:`.)
+ */
+export function alertJobId(job: AlertJob): string {
+  return job.kind === "delivery"
+    ? `alert-delivery-${job.deliveryId}`
+    : `alert-digest-${job.ruleId}-${Date.parse(job.windowStart)}`;
+}
+
+/** Producer side of the alerts queue: BullMQ in scale-out, in-process in the all-in-one mode. */
+export interface AlertQueue {
+  /** Schedules the jobs (a digest not before its `runAt`); duplicates of a queued id collapse. */
+  enqueue(jobs: readonly AlertJob[]): Promise<void>;
+  close(): Promise<void>;
+}

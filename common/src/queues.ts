@@ -31,3 +31,11 @@ export function cappedBackoffMs(
   const exp = Math.min(capMs, baseMs * 2 ** Math.min(30, Math.max(0, attemptsMade - 1)));
   return Math.round(exp * (0.8 + 0.4 * random()));
 }
+
+/**
+ * Alert notifications: delivery of one message to one channel (retried with backoff, then
+ * recorded as dead), and the delayed digest of a rule's digest window.
+ */
+export const QUEUE_ALERTS = "codewarden-alerts";
+export const JOB_ALERT_DELIVERY = "alert-delivery";
+export const JOB_ALERT_DIGEST = "alert-digest";

@@ -25,6 +25,7 @@ export default [
           { path: "projects/new", file: "routes/settings-project-new.tsx" },
           { path: "projects/:project/keys", file: "routes/settings-project-keys.tsx" },
           { path: "projects/:project/grouping", file: "routes/settings-project-grouping.tsx" },
+          { path: "projects/:project/alerts", file: "routes/settings-project-alerts.tsx" },
           { path: "tokens", file: "routes/settings-org-tokens.tsx" },
           { path: "audit", file: "routes/settings-org-audit.tsx" },
         ],

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import type { AlertQueue } from "@codewarden/common";
 import type { Db } from "@codewarden/drizzle";
 import express from "express";
 import type pino from "pino";
@@ -38,6 +39,8 @@ export interface WebDeps {
   logger: pino.Logger;
   /** Defaults to SMTP when `config.smtpUrl` is set, otherwise the dev mailer (stdout). */
   mailer?: Mailer;
+  /** Where "Send test" enqueues its delivery (alerts queue); optional. */
+  alerts?: AlertQueue | null;
 }
 
 export interface WebServer {
@@ -109,6 +112,7 @@ export async function startWeb(initialConfig: WebConfig, deps: WebDeps): Promise
         db: deps.db,
         config,
         mailer,
+        alerts: deps.alerts ?? null,
         logger,
         cspNonce: String(res.locals.cspNonce ?? ""),
         clientIp: clientAddress(req.ip ?? req.socket.remoteAddress),

@@ -1,3 +1,4 @@
+import type { AlertQueue } from "@codewarden/common";
 import type { Db } from "@codewarden/drizzle";
 import type { AppLoadContext } from "@remix-run/server-runtime";
 import type pino from "pino";
@@ -10,6 +11,11 @@ declare module "@remix-run/server-runtime" {
     db: Db;
     config: WebConfig;
     mailer: Mailer;
+    /**
+     * The alerts queue for "Send test" (the all-in-one launcher passes its own); null: test
+     * deliveries stay pending until a worker picks them up.
+     */
+    alerts?: AlertQueue | null;
     logger: pino.Logger;
     /** Nonce of this response's Content-Security-Policy, for inline scripts. */
     cspNonce: string;

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { generateSecret, hashSecret, secretHint } from "@codewarden/common";
+import { type AlertQueue, generateSecret, hashSecret, secretHint } from "@codewarden/common";
 import { type BootstrapResult, type Db, ensureBootstrap, type StackFrame, schema } from "@codewarden/drizzle";
 import pino from "pino";
 import { createTestDatabase, type TestDatabase } from "../../drizzle/src/testing";
@@ -24,7 +24,11 @@ export interface TestWeb {
  * A fresh Postgres database, bootstrapped, and the web app on port 0. Sign-in emails go through
  * the real dev mailer into `mail` instead of stdout.
  */
-export async function startTestWeb(env: Record<string, string> = {}): Promise<TestWeb> {
+export async function startTestWeb(
+  env: Record<string, string> = {},
+  /** The alerts queue for "Send test", made for the test database (optional). */
+  opts: { alerts?: (db: Db) => AlertQueue } = {},
+): Promise<TestWeb> {
   const database = await createTestDatabase();
   const apiToken = generateSecret("cw_at_");
   const boot = await ensureBootstrap(database.handle.db, { adminEmail: ADMIN_EMAIL, apiToken });
@@ -34,6 +38,7 @@ export async function startTestWeb(env: Record<string, string> = {}): Promise<Te
     db: database.handle.db,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     mailer: createDevMailer((line) => mail.push(line)),
+    alerts: opts.alerts?.(database.handle.db) ?? null,
   });
   return {
     base: `http://127.0.0.1:${web.port}`,

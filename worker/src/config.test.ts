@@ -30,7 +30,36 @@ describe("loadWorkerConfig", () => {
       llm: null,
       storage: { eventsPerIssueHour: 100, eventRetentionDays: 30, eventKeyWindowHours: 48 },
       scrub: { rules: [...SCRUB_RULES], extraKeys: [], extraPatterns: [] },
+      alerts: {
+        publicUrl: "http://localhost:3000",
+        smtpUrl: null,
+        smtpFrom: "codewarden@localhost",
+        attempts: 5,
+        timeoutMs: 10_000,
+      },
     });
+  });
+
+  it("reads alert settings and rejects a non-SMTP SMTP_URL, naming the variable", () => {
+    const base = { DATABASE_URL: "postgresql://h/x", REDIS_URL: "redis://h:6379" };
+    expect(
+      loadWorkerConfig({
+        ...base,
+        CODEWARDEN_PUBLIC_URL: "https://errors.example.com/",
+        SMTP_URL: "smtps://u:p@smtp.example.com:465",
+        CODEWARDEN_ALERT_ATTEMPTS: "3",
+      }).alerts,
+    ).toEqual({
+      publicUrl: "https://errors.example.com",
+      smtpUrl: "smtps://u:p@smtp.example.com:465",
+      smtpFrom: "codewarden@errors.example.com",
+      attempts: 3,
+      timeoutMs: 10_000,
+    });
+    expect(() => loadWorkerConfig({ ...base, SMTP_URL: "http://smtp.example.com" })).toThrow(/SMTP_URL/);
+    expect(() => loadWorkerConfig({ ...base, CODEWARDEN_PUBLIC_URL: "ftp://x" })).toThrow(
+      /CODEWARDEN_PUBLIC_URL/,
+    );
   });
 
   it("reads bounded storage settings and rejects bad values, naming the variable", () => {

@@ -1,5 +1,6 @@
 import { DEFAULT_QUEUE_PREFIX, parseEnv } from "@codewarden/common";
 import { z } from "zod";
+import { type AlertsConfig, alertsFrom, alertsSchema } from "./alerts/config";
 import { type ScrubConfig, scrubFrom, scrubSchema } from "./scrub-config";
 import { type StorageConfig, storageFrom, storageSchema } from "./storage-config";
 import type { LlmConfig } from "./summarise/llm";
@@ -22,6 +23,7 @@ const llmSchema = z.object({
 const schema = llmSchema
   .extend(storageSchema.shape)
   .extend(scrubSchema.shape)
+  .extend(alertsSchema.shape)
   .extend({
     DATABASE_URL: z
       .string({ error: "required: the Postgres connection URL the Bun worker stores issues in" })
@@ -66,6 +68,13 @@ export interface WorkerConfig {
   storage: StorageConfig;
   /** PII scrubbing rules. */
   scrub: ScrubConfig;
+  /** Alert delivery (links, SMTP, retries). */
+  alerts: AlertsConfig;
+}
+
+/** Only the alert settings (for the all-in-one launcher). */
+export function loadAlertsConfig(env: Record<string, string | undefined>): AlertsConfig {
+  return alertsFrom(parseEnv(alertsSchema, env, "worker"));
 }
 
 /** Only the scrubbing settings (for the all-in-one launcher). */
@@ -114,5 +123,6 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     llm: llmFrom(c),
     storage: storageFrom(c),
     scrub: scrubFrom(c),
+    alerts: alertsFrom(c),
   };
 }

@@ -9,6 +9,7 @@ import {
 import type { Db } from "@codewarden/drizzle";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type pino from "pino";
+import type { AlertDeps } from "./alerts/evaluate";
 import { quietRedis, runWhenReady } from "./bullmq";
 import type { WorkerConfig } from "./config";
 import { InvalidJobError, type ProcessBatchResult, processBatch } from "./process-batch";
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   eventsPerIssueHour?: number;
   /** PII scrubbing rules (default: every built-in rule). */
   scrubber?: Scrubber;
+  /** Alert evaluation (the alerts queue and the dashboard's URL); optional. */
+  alerts?: AlertDeps | null;
 }
 
 export interface RunningWorker {
@@ -75,6 +78,7 @@ export async function startWorker(
       summariser,
       eventsPerIssueHour: deps.eventsPerIssueHour,
       scrubber: deps.scrubber,
+      alerts: deps.alerts,
     });
   const group = createGroupCommit({
     maxInFlight: config.concurrency,

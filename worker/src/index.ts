@@ -1,4 +1,26 @@
+export type { AlertsConfig } from "./alerts/config";
 export {
+  type AlertCandidates,
+  type AlertDeps,
+  evaluateAlerts,
+  isSpike,
+  issueUrl,
+  MAX_INDIVIDUAL_ALERTS_PER_DIGEST_WINDOW,
+} from "./alerts/evaluate";
+export { createInProcessAlerts, type InProcessAlertQueue } from "./alerts/in-process-queue";
+export { runAlertJob } from "./alerts/jobs";
+export {
+  type BullmqAlertQueue,
+  createBullmqAlertQueue,
+  type RunningBullmqAlerts,
+  startBullmqAlerts,
+} from "./alerts/queue";
+export { escapeSlack, renderEmail, renderSlack, renderWebhook } from "./alerts/render";
+export { AlertDeliveryError, type AlertSender, createAlertSender } from "./alerts/send";
+export { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from "./alerts/signature";
+export { type AlertSweep, startAlertSweep } from "./alerts/sweep";
+export {
+  loadAlertsConfig,
   loadLlmConfig,
   loadScrubConfig,
   loadStorageConfig,

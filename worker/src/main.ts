@@ -5,6 +5,9 @@
  */
 import { connectPostgres, migrate } from "@codewarden/drizzle";
 import pino from "pino";
+import { startBullmqAlerts } from "./alerts/queue";
+import { createAlertSender } from "./alerts/send";
+import { startAlertSweep } from "./alerts/sweep";
 import { loadWorkerConfig } from "./config";
 import { startWorker } from "./consumer";
 import { startRetention } from "./retention";
@@ -16,7 +19,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: "worker", pid: process.pid } });
 
   const handle = connectPostgres(config.databaseUrl, {
-    max: config.concurrency + (config.llm?.concurrency ?? 0) + 1,
+    // + 2: alert deliveries and digests (short queries) share the pool.
+    max: config.concurrency + (config.llm?.concurrency ?? 0) + 3,
   });
   await migrate(handle);
   // LLM summaries run on their own rate-limited queue; processBatch only enqueues them.
@@ -32,14 +36,36 @@ async function main(): Promise<void> {
         { db: handle.db, logger },
       )
     : null;
+  // Alert deliveries and digests run on their own queue; processBatch only enqueues them.
+  const alerts = await startBullmqAlerts(
+    {
+      redisUrl: config.redisUrl,
+      prefix: config.queuePrefix,
+      attempts: config.alerts.attempts,
+      closeTimeoutMs: Math.floor(config.shutdownTimeoutMs / 3),
+    },
+    {
+      db: handle.db,
+      logger,
+      publicUrl: config.alerts.publicUrl,
+      sender: createAlertSender({
+        smtpUrl: config.alerts.smtpUrl,
+        smtpFrom: config.alerts.smtpFrom,
+        timeoutMs: config.alerts.timeoutMs,
+        logger,
+      }),
+    },
+  );
   const worker = await startWorker(config, {
     db: handle.db,
     logger,
     summariser: summaries?.queue ?? null,
     eventsPerIssueHour: config.storage.eventsPerIssueHour,
     scrubber: scrubberFrom(config.scrub),
+    alerts: { queue: alerts.queue, publicUrl: config.alerts.publicUrl },
   });
   const retention = startRetention(handle.db, config.storage, logger.child({ component: "retention" }));
+  const alertSweep = startAlertSweep(handle.db, alerts.queue, logger.child({ component: "alerts" }));
   logger.info(
     {
       queuePrefix: config.queuePrefix,
@@ -62,10 +88,17 @@ async function main(): Promise<void> {
     let code = 0;
     try {
       await retention.stop();
+      await alertSweep.stop();
       await worker.close();
     } catch (err) {
       code = 1;
       logger.error({ err }, "error while closing the queue consumer");
+    }
+    try {
+      await alerts.close();
+    } catch (err) {
+      code = 1;
+      logger.error({ err }, "error while closing the alerts queue");
     }
     try {
       await summaries?.close();

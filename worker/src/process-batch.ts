@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { ATTR, type ErrorEvent, errorBatchJobSchema } from "@codewarden/common";
 import { type Db, getInAppRules, type StoreErrorEvent, storeErrorEvents } from "@codewarden/drizzle";
 import type pino from "pino";
+import { type AlertDeps, type AlertTags, evaluateAlerts } from "./alerts/evaluate";
 import { computeFingerprint, culprit, FINGERPRINT_VERSION, issueTitle } from "./fingerprint";
 import { defaultScrubber, type Scrubber } from "./scrub";
 import { type InAppOptions, parseStack } from "./stack/index";
@@ -28,6 +29,11 @@ export interface ProcessBatchDeps {
    * never called inline). Without it, issues keep their heuristic summaries.
    */
   summariser?: Summariser | null;
+  /**
+   * Alert rules are evaluated against the stored batch and their deliveries enqueued here (the
+   * alerts queue; never a network call inline). Without it, no alerts.
+   */
+  alerts?: AlertDeps | null;
 }
 
 export interface ProcessBatchResult {
@@ -232,6 +238,25 @@ export async function processBatch(
     return { heuristic: 0, enqueued: 0 };
   });
 
+  // Alerts, after the summaries so that a new issue's alert carries its first summary. Like
+  // summaries, a failure here must not fail the job: the ledger keeps what was claimed.
+  const alerts = deps.alerts
+    ? await evaluateAlerts(
+        db,
+        {
+          projectId,
+          newIssueIds: result.newIssues.map((i) => i.id),
+          regressedIssueIds: result.regressedIssues.map((i) => i.id),
+          touchedIssueIds: result.touchedIssueIds,
+          tagsByFingerprint: alertTagsOf(prepared),
+        },
+        deps.alerts,
+      ).catch((err: unknown) => {
+        deps.logger.error({ err, projectId }, "evaluating alert rules failed");
+        return null;
+      })
+    : null;
+
   deps.logger.debug(
     {
       projectId,
@@ -241,8 +266,24 @@ export async function processBatch(
       newIssues: result.newIssues.length,
       regressed: result.regressedIssues.length,
       summaryJobs: summaries.enqueued,
+      alertDeliveries: alerts?.deliveries ?? 0,
     },
     "error batch stored",
   );
   return { inserted: result.inserted, duplicates: result.duplicates, newIssues: result.newIssues.length };
+}
+
+/** The environments and services each fingerprint was seen with in a batch (alert rule filters). */
+function alertTagsOf(prepared: ReadonlyArray<ReturnType<typeof prepareEvent>>): Map<string, AlertTags> {
+  const out = new Map<string, { environments: Set<string>; services: Set<string> }>();
+  for (const e of prepared) {
+    let t = out.get(e.fingerprint);
+    if (!t) {
+      t = { environments: new Set(), services: new Set() };
+      out.set(e.fingerprint, t);
+    }
+    if (e.environment) t.environments.add(e.environment);
+    if (e.serviceName) t.services.add(e.serviceName);
+  }
+  return out;
 }

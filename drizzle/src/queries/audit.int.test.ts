@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db, DbHandle } from "../client";
+import { type Db, type DbHandle, rowsOf } from "../client";
 import { auditLog } from "../schema/audit";
 import { createTestDatabase, createTestPglite } from "../testing";
 import { type AuditFilter, isAuditCursor, listAuditLog, recordUserAudit } from "./audit";
@@ -167,5 +167,42 @@ describe.each(backends)("audit log queries on $name", (backend) => {
     expect(await recordUserAudit(db, entry)).toBe(1);
     const rows = await db.select().from(auditLog).where(sql`${auditLog.actorUserId} = ${loner.id}`);
     expect(rows).toMatchObject([{ orgId: null, action: "user.signed_in" }]);
+  });
+
+  it("is append-only: no UPDATE, DELETE or TRUNCATE, while deleting a user or an organisation still works", async () => {
+    const count = async () =>
+      Number(rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from audit_log`))[0]?.n);
+    const before = await count();
+    const refused = async (statement: ReturnType<typeof sql>) => {
+      const error = await db.execute(statement).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(String((error as { cause?: unknown })?.cause ?? error)).toContain("audit_log is append-only");
+    };
+    await refused(sql`update audit_log set action = 'forged' where org_id = ${orgId}::uuid`);
+    await refused(sql`delete from audit_log where org_id = ${orgId}::uuid`);
+    await refused(sql`truncate audit_log`);
+    expect(await count()).toBe(before);
+    expect(
+      rowsOf<{ n: number }>(
+        await db.execute(sql`select count(*)::int as n from audit_log where action = 'forged'`),
+      )[0]?.n,
+    ).toBe(0);
+
+    // Foreign-key actions pass: a deleted user's rows stay, without the user; a deleted organisation's go.
+    const otherRows = async () =>
+      rowsOf<{ actor_user_id: string | null }>(
+        await db.execute(sql`select actor_user_id from audit_log where org_id = ${otherOrgId}::uuid`),
+      );
+    const rowsBefore = await otherRows();
+    expect(rowsBefore.filter((r) => r.actor_user_id === otherId).length).toBeGreaterThan(0);
+    await db.execute(sql`delete from memberships where user_id = ${otherId}::uuid`);
+    await db.execute(sql`delete from users where id = ${otherId}::uuid`);
+    const kept = await otherRows();
+    expect(kept).toHaveLength(rowsBefore.length);
+    expect(kept.filter((r) => r.actor_user_id === otherId)).toEqual([]);
+    await db.execute(sql`delete from organizations where id = ${otherOrgId}::uuid`);
+    expect(await otherRows()).toEqual([]);
   });
 });

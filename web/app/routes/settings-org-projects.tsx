@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { RelativeTime } from "../components/relative-time";
 import { requireUser } from "../services/auth.server";
 import { loadProjects } from "../services/orgs.server";
-import { orgPath, projectGroupingPath, projectKeysPath } from "../utils/settings-paths";
+import { orgPath, projectAlertsPath, projectGroupingPath, projectKeysPath } from "../utils/settings-paths";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Projects · ${data.org.name} · CodeWarden` : "CodeWarden" },
@@ -40,6 +40,7 @@ export default function OrgProjects() {
                 <th scope="col">Slug</th>
                 <th scope="col">Ingest keys</th>
                 <th scope="col">Grouping</th>
+                <th scope="col">Alerts</th>
                 <th scope="col">Created</th>
               </tr>
             </thead>
@@ -60,6 +61,11 @@ export default function OrgProjects() {
                   <td data-label="Grouping">
                     <Link to={projectGroupingPath(d.org, p)} aria-label={`Stack frame grouping of ${p.name}`}>
                       In-app frames
+                    </Link>
+                  </td>
+                  <td data-label="Alerts">
+                    <Link to={projectAlertsPath(d.org, p)} aria-label={`Alerts of ${p.name}`}>
+                      Alerts
                     </Link>
                   </td>
                   <td data-label="Created" className="small">

@@ -6,3 +6,6 @@ export const projectKeysPath = (org: { slug: string }, project: { slug: string }
 
 export const projectGroupingPath = (org: { slug: string }, project: { slug: string }) =>
   `${orgPath(org)}/projects/${encodeURIComponent(project.slug)}/grouping`;
+
+export const projectAlertsPath = (org: { slug: string }, project: { slug: string }) =>
+  `${orgPath(org)}/projects/${encodeURIComponent(project.slug)}/alerts`;

@@ -1,0 +1,115 @@
+import type { AlertQueue } from "@codewarden/common";
+import type { Db } from "@codewarden/drizzle";
+import pino from "pino";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_EMAIL, linkFrom, startTestWeb, type TestWeb } from "./helpers";
+
+/** Loaded through non-literal specifiers (see alerts.int.test.ts). */
+const WORKER: string = "../../worker/src/index.ts";
+const RECEIVERS: string = "../../worker/src/alerts/test-receivers.ts";
+interface WorkerModule {
+  createInProcessAlerts(opts: {
+    db: Db;
+    logger: pino.Logger;
+    publicUrl: string;
+    attempts?: number;
+    sender: unknown;
+  }): AlertQueue;
+  createAlertSender(opts: { smtpFrom: string; logger: pino.Logger; write?: (l: string) => void }): unknown;
+}
+interface Receiver {
+  url: string;
+  requests: Array<{ body: string }>;
+  close(): Promise<void>;
+}
+
+const logger = pino({ level: "silent" });
+let t: TestWeb;
+let browser: Browser;
+let page: Page;
+let hook: Receiver;
+let queue: AlertQueue | null = null;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  const worker = (await import(WORKER)) as WorkerModule;
+  hook = await (
+    (await import(RECEIVERS)) as { startWebhookReceiver(): Promise<Receiver> }
+  ).startWebhookReceiver();
+  t = await startTestWeb(
+    {},
+    {
+      alerts: (db) => {
+        queue = worker.createInProcessAlerts({
+          db,
+          logger,
+          publicUrl: "http://localhost:3000",
+          attempts: 1,
+          sender: worker.createAlertSender({ smtpFrom: "cw@localhost", logger, write: () => {} }),
+        });
+        return queue;
+      },
+    },
+  );
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+    ],
+  });
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page.setDefaultTimeout(10_000);
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(e.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await queue?.close();
+  await hook?.close();
+  await t?.close();
+});
+
+describe("Alerts page in Chromium", () => {
+  it("an owner adds a webhook channel and a rule, sends a test, and sees the delivery", async () => {
+    await page.goto(`${t.base}/login`);
+    await page.fill("input[name=email]", ADMIN_EMAIL);
+    const before = t.mail.length;
+    await page.keyboard.press("Enter");
+    await page.getByText("Check your email").waitFor();
+    const link = linkFrom(t.mail[before]);
+    await page.goto(link);
+    const base = new URL(link).origin;
+    await page.waitForURL(`${base}/projects/default/issues`);
+
+    await page.goto(`${base}/settings/orgs/default/projects`);
+    await page.getByRole("link", { name: "Alerts of Default" }).click();
+    await page.getByRole("heading", { name: /Alert channels of/ }).waitFor();
+
+    await page.fill("#channel-name", "ops hook");
+    await page.selectOption("#channel-kind", "webhook");
+    await page.fill("#channel-url", hook.url);
+    await page.getByRole("button", { name: "Add channel" }).click();
+    await page.getByText("Channel ops hook added.").waitFor();
+    expect(await page.getByTestId("secret-value").textContent()).toMatch(/^whsec_/);
+
+    await page.fill("#rule-name", "new issues");
+    await page.getByRole("checkbox", { name: "ops hook" }).check();
+    await page.getByRole("button", { name: "Add rule" }).click();
+    await page.getByText("Rule new issues added.").waitFor();
+    await page.getByRole("cell", { name: /at most one per issue per 60 min/ }).waitFor();
+
+    await page.getByRole("button", { name: "Send test to ops hook" }).click();
+    await page.getByText("Test sent to ops hook.").waitFor();
+    expect(hook.requests).toHaveLength(1);
+    await page.locator('[data-testid="deliveries"] tr[data-status="sent"]').first().waitFor();
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,74 @@
+import type { AlertQueue } from "@codewarden/common";
+import { type Db, listStalePendingDeliveries, pruneAlertHistory } from "@codewarden/drizzle";
+import type pino from "pino";
+
+/** Ledger rows outlive the longest window (24 h) by a day; delivery records are kept 30 days. */
+export const ALERT_LEDGER_KEEP_MS = 48 * 3_600_000;
+export const ALERT_DELIVERIES_KEEP_MS = 30 * 24 * 3_600_000;
+
+export interface AlertSweep {
+  /** One pass now (tests); resolves with the deliveries re-enqueued. */
+  runOnce(): Promise<number>;
+  /** Stops the timer and waits for a pass in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Every `intervalMs`: re-enqueues deliveries left `pending` for longer than `staleAfterMs` (their
+ * job was lost, or a standalone web process recorded a test without a queue) and prunes old
+ * ledger rows and delivery records. Several workers may run it: job ids make re-enqueues collapse.
+ */
+export function startAlertSweep(
+  db: Db,
+  queue: AlertQueue,
+  logger: pino.Logger,
+  opts: { intervalMs?: number; staleAfterMs?: number; now?: () => Date } = {},
+): AlertSweep {
+  const intervalMs = opts.intervalMs ?? 30_000;
+  const staleAfterMs = opts.staleAfterMs ?? 30_000;
+  const now = opts.now ?? (() => new Date());
+  let running: Promise<number> | null = null;
+  let stopped = false;
+  let lastPrune = 0;
+
+  const pass = async (): Promise<number> => {
+    const t = now();
+    const ids = await listStalePendingDeliveries(db, { olderThan: new Date(t.getTime() - staleAfterMs) });
+    if (ids.length > 0) {
+      await queue.enqueue(ids.map((deliveryId) => ({ v: 1, kind: "delivery", deliveryId })));
+      logger.info({ deliveries: ids.length }, "re-enqueued pending alert deliveries");
+    }
+    if (t.getTime() - lastPrune > 10 * 60_000) {
+      lastPrune = t.getTime();
+      const pruned = await pruneAlertHistory(db, {
+        notificationsBefore: new Date(t.getTime() - ALERT_LEDGER_KEEP_MS),
+        deliveriesBefore: new Date(t.getTime() - ALERT_DELIVERIES_KEEP_MS),
+      });
+      if (pruned.notifications + pruned.deliveries > 0) logger.info(pruned, "old alert records pruned");
+    }
+    return ids.length;
+  };
+  const run = (): Promise<number> => {
+    if (running) return running;
+    if (stopped) return Promise.resolve(0);
+    running = pass()
+      .catch((err: unknown) => {
+        logger.warn({ err }, "alert sweep failed; retrying next interval");
+        return 0;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  const every = setInterval(() => void run(), intervalMs);
+  every.unref();
+  return {
+    runOnce: run,
+    async stop() {
+      stopped = true;
+      clearInterval(every);
+      await running;
+    },
+  };
+}
