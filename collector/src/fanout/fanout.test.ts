@@ -49,8 +49,8 @@ async function fanoutCount(c: TestCollector, result: string, signal: string): Pr
   return m ? Number(m[1]) : 0;
 }
 
-/** Polls until `check` holds (bounded). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+/** Polls until `check` holds (bounded; well inside the tests' own timeout). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
@@ -58,7 +58,9 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Prom
   }
 }
 
-describe("OpenObserve fan-out", () => {
+// Real sockets and a collector per test: on a loaded 2-core machine (CI runs every suite in parallel)
+// a test takes more than the unit project's default 5 s.
+describe("OpenObserve fan-out", { timeout: 30_000 }, () => {
   it("forwards each accepted request as received, with its content type and encoding, to /api/{org}/v1/{signal}", async () => {
     const o2 = await stub("ok");
     const c = await collectorTo({ url: `${o2.url}/`, org: "acme", authorization: "Basic cm9vdDpwYXNz" });
@@ -154,7 +156,7 @@ describe("OpenObserve fan-out", () => {
   });
 });
 
-describe("forwarder", () => {
+describe("forwarder", { timeout: 30_000 }, () => {
   it("bounds its buffer in bytes, and on close drops what is queued and aborts what is in flight", async () => {
     const o2 = await stub("never");
     const results: string[] = [];
