@@ -8,6 +8,8 @@ export default defineConfig({
           name: "unit",
           include: ["{common,drizzle,collector,worker,web,sdk-otel,scripts}/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/*.int.test.ts"],
+          // CI runs every suite at once on 2 cores: a few unit tests open sockets and need more than 5 s then.
+          testTimeout: 20_000,
         },
       },
       {
