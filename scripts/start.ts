@@ -16,21 +16,25 @@ import {
   loadCollectorConfig,
   startCollector,
 } from "@codewarden/collector";
-import type { AlertQueue, ErrorQueue } from "@codewarden/common";
+import type { AlertQueue, ErrorQueue, ReportsAccess } from "@codewarden/common";
 import { connect, ensureBootstrap, migrate } from "@codewarden/drizzle";
 import { bootstrapBanner, loadWebConfig, startWeb } from "@codewarden/web";
 import {
   createAlertSender,
   createBullmqAlertQueue,
+  createBullmqReportQueue,
   createInProcessAlerts,
   createInProcessSummaries,
+  createReportStorage,
   loadAlertsConfig,
   loadLlmConfig,
+  loadReportsConfig,
   loadScrubConfig,
   loadStorageConfig,
   processBatch,
   scrubberFrom,
   startAlertSweep,
+  startInProcessReports,
   startRetention,
 } from "@codewarden/worker";
 import pino from "pino";
@@ -51,6 +55,7 @@ async function main() {
   const storageConfig = loadStorageConfig(process.env);
   const scrubber = scrubberFrom(loadScrubConfig(process.env));
   const alertsConfig = loadAlertsConfig(process.env);
+  const reportsConfig = loadReportsConfig(process.env);
   const logger = pino(
     { level: config.logLevel, base: { pid: process.pid } },
     config.logFormat === "pretty" ? prettyDestination() : undefined,
@@ -71,6 +76,10 @@ async function main() {
   // Alerts: the Bun worker delivers them in scale-out (the web's "Send test" only enqueues);
   // here, in all-in-one, an in-process queue does. Links point at the dashboard's public URL.
   let alertQueue: AlertQueue;
+  // Evidence reports: the web's "Generate" enqueues, and reads finished PDFs from the storage the
+  // generator writes to (the Bun worker in scale-out; here, in all-in-one, an in-process runner).
+  const reportStorage = createReportStorage(reportsConfig);
+  let reports: ReportsAccess & { queue: { close(): Promise<void> } };
   if (config.mode === "scale-out") {
     queue = createBullmqErrorQueue({
       redisUrl: config.redisUrl!,
@@ -81,6 +90,14 @@ async function main() {
       { redisUrl: config.redisUrl!, prefix: collectorConfig.queuePrefix, attempts: alertsConfig.attempts },
       logger.child({ service: "web" }),
     );
+    reports = {
+      queue: createBullmqReportQueue(
+        { redisUrl: config.redisUrl!, prefix: collectorConfig.queuePrefix },
+        logger.child({ service: "web" }),
+      ),
+      storage: reportStorage,
+      signedUrlTtlSeconds: reportsConfig.signedUrlTtlSeconds,
+    };
     workerChild = superviseBunWorker(logger.child({ service: "launcher" }));
   } else {
     const workerLogger = logger.child({ service: "worker" });
@@ -124,6 +141,13 @@ async function main() {
     // Deliveries left pending by a previous run (the in-process queue does not survive restarts).
     const alertSweep = startAlertSweep(handle.db, alerts, workerLogger.child({ component: "alerts" }));
     closers.push(() => alertSweep.stop());
+    // On-demand reports, the monthly schedule, and reports left pending by a previous run.
+    const runner = startInProcessReports({ db: handle.db, storage: reportStorage, logger: workerLogger });
+    reports = {
+      queue: { enqueue: (id) => runner.queue.enqueue(id), close: () => runner.close() },
+      storage: reportStorage,
+      signedUrlTtlSeconds: reportsConfig.signedUrlTtlSeconds,
+    };
   }
 
   const collector = await startCollector(collectorConfig, {
@@ -138,7 +162,7 @@ async function main() {
     : `http://${reachableHost}:${collector.port}`;
   const web = await startWeb(
     { ...webConfig, otlpUrl: otlpEndpoint },
-    { db: handle.db, logger: logger.child({ service: "web" }), alerts: alertQueue },
+    { db: handle.db, logger: logger.child({ service: "web" }), alerts: alertQueue, reports },
   );
 
   // Order matters: stop taking telemetry, finish what was acknowledged, then the rest.
@@ -147,6 +171,7 @@ async function main() {
     () => queue.close(),
     async () => summaries?.close(),
     () => alertQueue.close(),
+    () => reports.queue.close(),
     async () => workerChild?.stop(),
     () => web.close(),
     () => handle.close(),

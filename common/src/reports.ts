@@ -20,3 +20,22 @@ export type EvidenceReportJob = z.infer<typeof evidenceReportJobSchema>;
 export interface ReportQueue {
   enqueue(reportId: string): Promise<void>;
 }
+
+/**
+ * What the web needs of report storage to serve a download: the stored bytes (checked against the
+ * SHA-256 on the report's row) or, where the storage can sign one (S3/R2), a short-lived URL.
+ * The worker's `ReportStorage` satisfies it.
+ */
+export interface ReportReader {
+  /** The stored report, or null when there is none under `key`. */
+  get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | null>;
+  signedUrl?(key: string, ttlSeconds: number): Promise<string>;
+}
+
+/** Evidence reports as the web uses them: where "Generate" enqueues, and where PDFs are read. */
+export interface ReportsAccess {
+  queue: ReportQueue;
+  storage: ReportReader;
+  /** Lifetime of a signed download URL (storage with `signedUrl`); default 300 s. */
+  signedUrlTtlSeconds?: number;
+}

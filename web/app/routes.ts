@@ -28,12 +28,17 @@ export default [
           { path: "projects/:project/alerts", file: "routes/settings-project-alerts.tsx" },
           { path: "tokens", file: "routes/settings-org-tokens.tsx" },
           { path: "audit", file: "routes/settings-org-audit.tsx" },
+          { path: "evidence", file: "routes/settings-org-evidence.tsx" },
         ],
       },
     ],
   },
   // Downloads (resource routes).
   { path: "settings/orgs/:org/audit.csv", file: "routes/settings-org-audit-csv.ts" },
+  {
+    path: "settings/orgs/:org/evidence/:reportId/download",
+    file: "routes/settings-org-evidence-download.ts",
+  },
   // REST API (resource routes: JSON only).
   { path: "api/v1/projects", file: "routes/api/projects.ts" },
   { path: "api/v1/projects/:slug/issues", file: "routes/api/project-issues.ts" },

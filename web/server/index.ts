@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import type { AlertQueue } from "@codewarden/common";
+import type { AlertQueue, ReportsAccess } from "@codewarden/common";
 import type { Db } from "@codewarden/drizzle";
 import express from "express";
 import type pino from "pino";
@@ -41,6 +41,8 @@ export interface WebDeps {
   mailer?: Mailer;
   /** Where "Send test" enqueues its delivery (alerts queue); optional. */
   alerts?: AlertQueue | null;
+  /** Evidence reports ("Generate" enqueues; downloads read the storage); optional. */
+  reports?: ReportsAccess | null;
 }
 
 export interface WebServer {
@@ -113,6 +115,7 @@ export async function startWeb(initialConfig: WebConfig, deps: WebDeps): Promise
         config,
         mailer,
         alerts: deps.alerts ?? null,
+        reports: deps.reports ?? null,
         logger,
         cspNonce: String(res.locals.cspNonce ?? ""),
         clientIp: clientAddress(req.ip ?? req.socket.remoteAddress),

@@ -1,4 +1,4 @@
-import type { AlertQueue } from "@codewarden/common";
+import type { AlertQueue, ReportsAccess } from "@codewarden/common";
 import type { Db } from "@codewarden/drizzle";
 import type { AppLoadContext } from "@remix-run/server-runtime";
 import type pino from "pino";
@@ -16,6 +16,11 @@ declare module "@remix-run/server-runtime" {
      * deliveries stay pending until a worker picks them up.
      */
     alerts?: AlertQueue | null;
+    /**
+     * Evidence reports: where "Generate" enqueues and where finished PDFs are read; null: this
+     * process cannot generate reports (the page says so).
+     */
+    reports?: ReportsAccess | null;
     logger: pino.Logger;
     /** Nonce of this response's Content-Security-Policy, for inline scripts. */
     cspNonce: string;

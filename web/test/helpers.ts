@@ -1,5 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { type AlertQueue, generateSecret, hashSecret, secretHint } from "@codewarden/common";
+import {
+  type AlertQueue,
+  generateSecret,
+  hashSecret,
+  type ReportsAccess,
+  secretHint,
+} from "@codewarden/common";
 import { type BootstrapResult, type Db, ensureBootstrap, type StackFrame, schema } from "@codewarden/drizzle";
 import pino from "pino";
 import { createTestDatabase, type TestDatabase } from "../../drizzle/src/testing";
@@ -27,7 +33,11 @@ export interface TestWeb {
 export async function startTestWeb(
   env: Record<string, string> = {},
   /** The alerts queue for "Send test", made for the test database (optional). */
-  opts: { alerts?: (db: Db) => AlertQueue } = {},
+  opts: {
+    alerts?: (db: Db) => AlertQueue;
+    /** Evidence reports ("Generate" and downloads), made for the test database (optional). */
+    reports?: (db: Db) => ReportsAccess;
+  } = {},
 ): Promise<TestWeb> {
   const database = await createTestDatabase();
   const apiToken = generateSecret("cw_at_");
@@ -39,6 +49,7 @@ export async function startTestWeb(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     mailer: createDevMailer((line) => mail.push(line)),
     alerts: opts.alerts?.(database.handle.db) ?? null,
+    reports: opts.reports?.(database.handle.db) ?? null,
   });
   return {
     base: `http://127.0.0.1:${web.port}`,

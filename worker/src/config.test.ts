@@ -37,7 +37,24 @@ describe("loadWorkerConfig", () => {
         attempts: 5,
         timeoutMs: 10_000,
       },
+      reports: { storage: { kind: "local", dir: "./.codewarden/reports" }, signedUrlTtlSeconds: 300 },
     });
+  });
+
+  it("reads report storage: an R2 bucket needs its keys, named in the error", () => {
+    const base = { DATABASE_URL: "postgresql://h/x", REDIS_URL: "redis://h:6379" };
+    expect(
+      loadWorkerConfig({
+        ...base,
+        CODEWARDEN_REPORTS_S3_ENDPOINT: "https://acct.r2.cloudflarestorage.com",
+        CODEWARDEN_REPORTS_S3_BUCKET: "cw-reports",
+        CODEWARDEN_REPORTS_S3_ACCESS_KEY_ID: "AKID",
+        CODEWARDEN_REPORTS_S3_SECRET_ACCESS_KEY: "secret",
+      }).reports.storage,
+    ).toMatchObject({ kind: "s3", bucket: "cw-reports", region: "auto" });
+    expect(() => loadWorkerConfig({ ...base, CODEWARDEN_REPORTS_S3_BUCKET: "cw-reports" })).toThrow(
+      /CODEWARDEN_REPORTS_S3_ACCESS_KEY_ID/,
+    );
   });
 
   it("reads alert settings and rejects a non-SMTP SMTP_URL, naming the variable", () => {

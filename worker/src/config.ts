@@ -1,6 +1,7 @@
 import { DEFAULT_QUEUE_PREFIX, parseEnv } from "@codewarden/common";
 import { z } from "zod";
 import { type AlertsConfig, alertsFrom, alertsSchema } from "./alerts/config";
+import { type ReportsConfig, refineReports, reportsFrom, reportsSchema } from "./evidence/config";
 import { type ScrubConfig, scrubFrom, scrubSchema } from "./scrub-config";
 import { type StorageConfig, storageFrom, storageSchema } from "./storage-config";
 import type { LlmConfig } from "./summarise/llm";
@@ -24,6 +25,7 @@ const schema = llmSchema
   .extend(storageSchema.shape)
   .extend(scrubSchema.shape)
   .extend(alertsSchema.shape)
+  .extend(reportsSchema.shape)
   .extend({
     DATABASE_URL: z
       .string({ error: "required: the Postgres connection URL the Bun worker stores issues in" })
@@ -41,7 +43,8 @@ const schema = llmSchema
     WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
     WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  });
+  })
+  .superRefine(refineReports);
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -70,6 +73,8 @@ export interface WorkerConfig {
   scrub: ScrubConfig;
   /** Alert delivery (links, SMTP, retries). */
   alerts: AlertsConfig;
+  /** Where SOC 2 evidence reports are stored (S3/R2, else CODEWARDEN_DATA_DIR/reports). */
+  reports: ReportsConfig;
 }
 
 /** Only the alert settings (for the all-in-one launcher). */
@@ -124,5 +129,6 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     storage: storageFrom(c),
     scrub: scrubFrom(c),
     alerts: alertsFrom(c),
+    reports: reportsFrom(c),
   };
 }

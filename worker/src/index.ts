@@ -28,6 +28,24 @@ export {
   type WorkerConfig,
 } from "./config";
 export { type RunningWorker, startWorker, type WorkerDeps } from "./consumer";
+export { loadReportsConfig, type ReportsConfig } from "./evidence/config";
+export {
+  type EvidenceReportDeps,
+  failEvidenceReport,
+  generateEvidenceReport,
+  scheduleMonthlyReports,
+} from "./evidence/generate-report";
+export {
+  createBullmqReportQueue,
+  type RunningReports,
+  startBullmqReports,
+  startInProcessReports,
+} from "./evidence/runner";
+export {
+  createLocalReportStorage,
+  createReportStorage,
+  type ReportStorage,
+} from "./evidence/storage";
 export {
   computeFingerprint,
   culprit,

@@ -10,6 +10,8 @@ import { createAlertSender } from "./alerts/send";
 import { startAlertSweep } from "./alerts/sweep";
 import { loadWorkerConfig } from "./config";
 import { startWorker } from "./consumer";
+import { startBullmqReports } from "./evidence/runner";
+import { createReportStorage } from "./evidence/storage";
 import { startRetention } from "./retention";
 import { scrubberFrom } from "./scrub-config";
 import { startBullmqSummaries } from "./summarise/queue";
@@ -19,8 +21,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: "worker", pid: process.pid } });
 
   const handle = connectPostgres(config.databaseUrl, {
-    // + 2: alert deliveries and digests (short queries) share the pool.
-    max: config.concurrency + (config.llm?.concurrency ?? 0) + 3,
+    // + 3: alert deliveries and digests (short queries) share the pool; + 1: evidence reports.
+    max: config.concurrency + (config.llm?.concurrency ?? 0) + 4,
   });
   await migrate(handle);
   // LLM summaries run on their own rate-limited queue; processBatch only enqueues them.
@@ -56,6 +58,11 @@ async function main(): Promise<void> {
       }),
     },
   );
+  // SOC 2 evidence reports: on-demand (enqueued by the web) and the monthly schedule.
+  const reports = await startBullmqReports(
+    { redisUrl: config.redisUrl, prefix: config.queuePrefix },
+    { db: handle.db, logger, storage: createReportStorage(config.reports) },
+  );
   const worker = await startWorker(config, {
     db: handle.db,
     logger,
@@ -71,6 +78,7 @@ async function main(): Promise<void> {
       queuePrefix: config.queuePrefix,
       concurrency: config.concurrency,
       summaries: config.llm ? `llm (${config.llm.model})` : "heuristic",
+      reports: config.reports.storage.kind,
       runtime: process.versions.bun ? "bun" : "node",
     },
     "worker ready",
@@ -99,6 +107,12 @@ async function main(): Promise<void> {
     } catch (err) {
       code = 1;
       logger.error({ err }, "error while closing the alerts queue");
+    }
+    try {
+      await reports.close();
+    } catch (err) {
+      code = 1;
+      logger.error({ err }, "error while closing the reports queue");
     }
     try {
       await summaries?.close();

@@ -47,6 +47,11 @@ export default function OrgSettingsLayout() {
             Audit log
           </NavLink>
         ) : null}
+        {owner ? (
+          <NavLink to={`${base}/evidence`} className="tab">
+            Evidence
+          </NavLink>
+        ) : null}
       </nav>
       <Outlet />
     </div>

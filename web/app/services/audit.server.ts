@@ -211,7 +211,6 @@ export async function exportAuditCsv(
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": `attachment; filename="codewarden-audit-${m.slug}-${day}.csv"`,
       "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
     },
   });
 }

@@ -9,3 +9,8 @@ export const projectGroupingPath = (org: { slug: string }, project: { slug: stri
 
 export const projectAlertsPath = (org: { slug: string }, project: { slug: string }) =>
   `${orgPath(org)}/projects/${encodeURIComponent(project.slug)}/alerts`;
+
+export const evidencePath = (org: { slug: string }) => `${orgPath(org)}/evidence`;
+
+export const evidenceDownloadPath = (org: { slug: string }, reportId: string) =>
+  `${evidencePath(org)}/${encodeURIComponent(reportId)}/download`;

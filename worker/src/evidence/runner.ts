@@ -21,6 +21,8 @@ import {
 /** Attempts per report, and the first retry's delay (doubled each time). */
 export const REPORT_ATTEMPTS = 3;
 export const REPORT_BACKOFF_MS = 10_000;
+/** An enqueue on BullMQ that takes longer is abandoned. */
+const ENQUEUE_TIMEOUT_MS = 5_000;
 
 export interface RunningReports {
   readonly queue: ReportQueue;
@@ -41,14 +43,15 @@ export function startInProcessReports(
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
   const queued = new Set<string>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  // Backoff sleeps; close() wakes them (the attempt loop then stops), so close never waits them out.
+  const sleepers = new Map<ReturnType<typeof setTimeout>, () => void>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(() => {
-        timers.delete(t);
+        sleepers.delete(t);
         resolve();
       }, ms);
-      timers.add(t);
+      sleepers.set(t, resolve);
     });
 
   const run = async (reportId: string) => {
@@ -72,19 +75,30 @@ export function startInProcessReports(
   const enqueue = (reportId: string) => {
     if (queued.has(reportId)) return;
     queued.add(reportId);
-    chain = chain.then(() => run(reportId)).finally(() => queued.delete(reportId));
+    chain = chain
+      .then(() => run(reportId))
+      // One report's unexpected error must not stop the reports queued after it.
+      .catch((err: unknown) => logger.error({ err, reportId }, "evidence report runner error"))
+      .finally(() => queued.delete(reportId));
   };
 
-  const check = async () => {
-    try {
-      for (const id of await scheduleMonthlyReports(deps)) enqueue(id);
-      for (const id of await listPendingEvidenceReportIds(deps.db)) enqueue(id);
-    } catch (err) {
-      logger.error({ err }, "evidence report schedule failed");
-    }
+  // The check in progress (close() waits for it: it uses the database the caller closes next).
+  let checking: Promise<void> | null = null;
+  const check = () => {
+    if (closed || checking) return;
+    checking = (async () => {
+      try {
+        for (const id of await scheduleMonthlyReports(deps)) enqueue(id);
+        for (const id of await listPendingEvidenceReportIds(deps.db)) enqueue(id);
+      } catch (err) {
+        logger.error({ err }, "evidence report schedule failed");
+      } finally {
+        checking = null;
+      }
+    })();
   };
-  const first = setTimeout(() => void check(), opts.firstCheckMs ?? 10_000);
-  const every = setInterval(() => void check(), opts.checkEveryMs ?? 6 * 3600_000);
+  const first = setTimeout(check, opts.firstCheckMs ?? 10_000);
+  const every = setInterval(check, opts.checkEveryMs ?? 6 * 3600_000);
   first.unref();
   every.unref();
 
@@ -99,8 +113,13 @@ export function startInProcessReports(
       closed = true;
       clearTimeout(first);
       clearInterval(every);
-      for (const t of timers) clearTimeout(t);
-      await chain.catch(() => {});
+      for (const [t, wake] of sleepers) {
+        clearTimeout(t);
+        wake();
+      }
+      sleepers.clear();
+      await checking;
+      await chain;
     },
   };
 }
@@ -130,7 +149,22 @@ export function createBullmqReportQueue(
     bullmq,
     async enqueue(reportId) {
       const data: EvidenceReportJob = { v: 1, reportId };
-      await bullmq.add(JOB_EVIDENCE_REPORT, data, { jobId: `evidence-${reportId}` });
+      // Bounded: with Redis down, the web's "Generate" answers instead of hanging (the report stays
+      // pending, and is listed as such).
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          bullmq.add(JOB_EVIDENCE_REPORT, data, { jobId: `evidence-${reportId}` }),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`enqueueing the report timed out after ${ENQUEUE_TIMEOUT_MS} ms`)),
+              ENQUEUE_TIMEOUT_MS,
+            );
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await bullmq.close();
@@ -150,15 +184,6 @@ export async function startBullmqReports(
 ): Promise<RunningReports> {
   const logger = deps.logger.child({ component: "reports" });
   const queue = createBullmqReportQueue(config, logger);
-  await queue.bullmq.upsertJobScheduler(
-    JOB_EVIDENCE_SCHEDULE,
-    { pattern: EVIDENCE_SCHEDULE_PATTERN, tz: "UTC" },
-    {
-      name: JOB_EVIDENCE_SCHEDULE,
-      data: {},
-      opts: { attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
-    },
-  );
   const connection = quietRedis(config.redisUrl, logger, "codewarden-reports-worker");
   const processor = async (job: Job) => {
     if (job.name === JOB_EVIDENCE_SCHEDULE) {
@@ -188,7 +213,7 @@ export async function startBullmqReports(
     const final =
       err instanceof UnrecoverableError ||
       err.name === "UnrecoverableError" ||
-      (job?.attemptsMade ?? 0) >= REPORT_ATTEMPTS;
+      (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? REPORT_ATTEMPTS);
     logger[final ? "error" : "warn"]({ jobId: job?.id, err: err.message, final }, "report job failed");
     const reportId = (job?.data as { reportId?: unknown } | undefined)?.reportId;
     if (final && job?.name === JOB_EVIDENCE_REPORT && typeof reportId === "string")
@@ -202,12 +227,30 @@ export async function startBullmqReports(
     await queue.close().catch(() => {});
     throw err;
   }
+  try {
+    // Once Redis is known to answer (before, this would wait on it for ever).
+    await queue.bullmq.upsertJobScheduler(
+      JOB_EVIDENCE_SCHEDULE,
+      { pattern: EVIDENCE_SCHEDULE_PATTERN, tz: "UTC" },
+      {
+        name: JOB_EVIDENCE_SCHEDULE,
+        data: {},
+        opts: { attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
+      },
+    );
+  } catch (err) {
+    await worker.close(true).catch(() => {});
+    connection.disconnect();
+    await queue.close().catch(() => {});
+    throw err;
+  }
   return {
     queue,
     async close() {
-      await queue.close();
+      // The worker first: a running schedule job still enqueues its reports on the queue.
       await worker.close();
       await connection.quit().catch(() => connection.disconnect());
+      await queue.close();
     },
   };
 }
