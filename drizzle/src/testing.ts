@@ -47,3 +47,27 @@ export async function createTestPglite(): Promise<DbHandle> {
   await migrate(handle);
   return handle;
 }
+
+/** A test database that a test file opens and closes itself. */
+export interface TestBackend {
+  name: "postgres" | "pglite";
+  open(): Promise<{ handle: DbHandle; close: () => Promise<void> }>;
+}
+
+/** Both databases CodeWarden runs on — for tests that must hold on each (`describe.each(TEST_BACKENDS)`). */
+export const TEST_BACKENDS: readonly TestBackend[] = [
+  {
+    name: "postgres",
+    async open() {
+      const t = await createTestDatabase();
+      return { handle: t.handle, close: () => t.drop() };
+    },
+  },
+  {
+    name: "pglite",
+    async open() {
+      const handle = await createTestPglite();
+      return { handle, close: () => handle.close() };
+    },
+  },
+];

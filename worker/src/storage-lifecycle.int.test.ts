@@ -13,7 +13,7 @@ import {
 import { and, asc, eq, sql } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, createTestPglite } from "../../drizzle/src/testing";
+import { TEST_BACKENDS } from "../../drizzle/src/testing";
 import { computeFingerprint } from "./fingerprint";
 import { processBatch } from "./process-batch";
 import { createScrubber } from "./scrub";
@@ -21,22 +21,7 @@ import { errorEvent, errorJob } from "./testing";
 
 const logger = pino({ level: "silent" });
 
-const backends = [
-  {
-    name: "postgres",
-    async open() {
-      const t = await createTestDatabase();
-      return { handle: t.handle, close: () => t.drop() };
-    },
-  },
-  {
-    name: "pglite",
-    async open() {
-      const handle = await createTestPglite();
-      return { handle, close: () => handle.close() };
-    },
-  },
-];
+const backends = TEST_BACKENDS;
 
 /** `n` events of one issue (fixed fingerprint) at `minute` past 10:00 and onward, one per second. */
 function occurrences(

@@ -2,28 +2,13 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, type DbHandle, rowsOf } from "../client";
 import { auditLog } from "../schema/audit";
-import { createTestDatabase, createTestPglite } from "../testing";
+import { TEST_BACKENDS } from "../testing";
 import { type AuditFilter, isAuditCursor, listAuditLog, recordUserAudit } from "./audit";
 import { ensureUser } from "./auth";
 import { ensureBootstrap } from "./bootstrap";
 import { createOrganization } from "./orgs";
 
-const backends = [
-  {
-    name: "postgres",
-    async open() {
-      const t = await createTestDatabase();
-      return { handle: t.handle, close: () => t.drop() };
-    },
-  },
-  {
-    name: "pglite",
-    async open() {
-      const handle = await createTestPglite();
-      return { handle, close: () => handle.close() };
-    },
-  },
-];
+const backends = TEST_BACKENDS;
 
 /**
  * Rows of the seeded log, oldest first: `at` is exact to the microsecond (several rows share a

@@ -1,27 +1,12 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "../client";
-import { createTestDatabase, createTestPglite } from "../testing";
+import { TEST_BACKENDS } from "../testing";
 import { createAlertChannel, createAlertDeliveries, recordDeliveryAttempt } from "./alerts";
 import { ensureBootstrap } from "./bootstrap";
 import { summariseAlertDeliveries } from "./evidence-reports";
 
-const backends = [
-  {
-    name: "postgres",
-    async open() {
-      const t = await createTestDatabase();
-      return { handle: t.handle, close: () => t.drop() };
-    },
-  },
-  {
-    name: "pglite",
-    async open() {
-      const handle = await createTestPglite();
-      return { handle, close: () => handle.close() };
-    },
-  },
-];
+const backends = TEST_BACKENDS;
 
 describe.each(backends)("summariseAlertDeliveries on $name", (backend) => {
   let handle: DbHandle;

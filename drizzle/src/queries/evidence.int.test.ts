@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "../client";
-import { createTestDatabase, createTestPglite } from "../testing";
+import { TEST_BACKENDS } from "../testing";
 import { recordAudit } from "./audit";
 import { createSession } from "./auth";
 import { ensureBootstrap } from "./bootstrap";
@@ -13,22 +13,7 @@ import { updateIssueStatus } from "./issues";
 import { createApiToken, revokeApiToken } from "./keys";
 import { createOrganization, createProject, removeMember } from "./orgs";
 
-const backends = [
-  {
-    name: "postgres",
-    async open() {
-      const t = await createTestDatabase();
-      return { handle: t.handle, close: () => t.drop() };
-    },
-  },
-  {
-    name: "pglite",
-    async open() {
-      const handle = await createTestPglite();
-      return { handle, close: () => handle.close() };
-    },
-  },
-];
+const backends = TEST_BACKENDS;
 
 const HOUR = 3_600_000;
 const FROM = new Date("2026-03-01T00:00:00.000Z");
