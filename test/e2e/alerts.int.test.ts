@@ -4,70 +4,15 @@
  * page's forms, exceptions sent over OTLP/HTTP, and a loopback webhook receiver counting alerts.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QUEUE_ALERTS, QUEUE_ERRORS } from "../../common/src/queues";
-import { createTestDatabase, type TestDatabase } from "../../drizzle/src/testing";
 import { startWebhookReceiver, type WebhookReceiver } from "../../worker/src/alerts/test-receivers";
 import { eventually, freePort, LAUNCHER, type Spawned, spawnProcess } from "./harness";
+import { launcherModes } from "./launcher-modes";
 
 const INGEST_KEY = `cw_ik_e2e_${randomBytes(12).toString("hex")}`;
 const ALERTS = "/settings/orgs/default/projects/default/alerts";
 
-interface Mode {
-  name: "all-in-one" | "scale-out";
-  env(): Promise<Record<string, string>>;
-  cleanup(): Promise<void>;
-}
-
-const modes: Mode[] = [
-  (() => {
-    let dir = "";
-    return {
-      name: "all-in-one" as const,
-      async env() {
-        dir = mkdtempSync(join(tmpdir(), "cw-e2e-alerts-"));
-        return { CODEWARDEN_DATA_DIR: dir };
-      },
-      async cleanup() {
-        if (dir) rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  })(),
-  (() => {
-    let db: TestDatabase | null = null;
-    const prefix = `cw-e2e-alerts-${randomBytes(4).toString("hex")}`;
-    return {
-      name: "scale-out" as const,
-      async env() {
-        db = await createTestDatabase();
-        return {
-          DATABASE_URL: db.url,
-          REDIS_URL: "redis://127.0.0.1:6379",
-          CODEWARDEN_QUEUE_PREFIX: prefix,
-          WORKER_CONCURRENCY: "1",
-        };
-      },
-      async cleanup() {
-        const connection = new Redis("redis://127.0.0.1:6379", {
-          maxRetriesPerRequest: null,
-          connectTimeout: 2000,
-        });
-        for (const name of [QUEUE_ERRORS, QUEUE_ALERTS]) {
-          const queue = new Queue(name, { connection, prefix });
-          await Promise.race([queue.obliterate({ force: true }), new Promise((r) => setTimeout(r, 5000))]);
-          await queue.close();
-        }
-        connection.disconnect();
-        await db?.drop();
-      },
-    };
-  })(),
-];
+const modes = launcherModes("e2e-alerts");
 
 /** One OTLP/JSON request: `n` exception span events of the given type. */
 function otlpExceptions(type: string, n: number, seed: string) {

@@ -5,8 +5,7 @@
  * Postgres, real Redis/BullMQ, the worker as a separate Bun process).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
@@ -16,65 +15,14 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QUEUE_ERRORS } from "../../common/src/queues";
-import { createTestDatabase, type TestDatabase } from "../../drizzle/src/testing";
 import { api, eventually, freePort, LAUNCHER, ROOT, type Spawned, spawnProcess } from "./harness";
+import { launcherModes } from "./launcher-modes";
 
 const INGEST_KEY = `cw_ik_e2e_${randomBytes(12).toString("hex")}`;
 const API_TOKEN = `cw_at_e2e_${randomBytes(12).toString("hex")}`;
 
-interface Mode {
-  name: "all-in-one" | "scale-out";
-  env(): Promise<Record<string, string>>;
-  cleanup(): Promise<void>;
-}
-
-const modes: Mode[] = [
-  (() => {
-    let dir = "";
-    return {
-      name: "all-in-one" as const,
-      async env() {
-        dir = mkdtempSync(join(tmpdir(), "cw-e2e-"));
-        return { CODEWARDEN_DATA_DIR: dir };
-      },
-      async cleanup() {
-        if (dir) rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  })(),
-  (() => {
-    let db: TestDatabase | null = null;
-    const prefix = `cw-e2e-${randomBytes(4).toString("hex")}`;
-    return {
-      name: "scale-out" as const,
-      async env() {
-        db = await createTestDatabase();
-        return {
-          DATABASE_URL: db.url,
-          REDIS_URL: "redis://127.0.0.1:6379",
-          CODEWARDEN_QUEUE_PREFIX: prefix,
-          // One job at a time keeps jobs in arrival order, which the idempotency check relies on.
-          WORKER_CONCURRENCY: "1",
-        };
-      },
-      async cleanup() {
-        const connection = new Redis("redis://127.0.0.1:6379", {
-          maxRetriesPerRequest: null,
-          connectTimeout: 2000,
-        });
-        const queue = new Queue(QUEUE_ERRORS, { connection, prefix });
-        await Promise.race([queue.obliterate({ force: true }), new Promise((r) => setTimeout(r, 5000))]);
-        await queue.close();
-        connection.disconnect();
-        await db?.drop();
-      },
-    };
-  })(),
-];
+const modes = launcherModes("e2e");
 
 describe.each(modes)("end to end, $name", (mode) => {
   let env: Record<string, string>;
