@@ -53,3 +53,21 @@ export async function runWhenReady(
   }
   void worker.run().catch((err) => logger.error({ err }, `${label} stopped with an error`));
 }
+
+/**
+ * `work`, or an error saying `what` timed out after `ms` (the work itself is not cancelled). For
+ * enqueues: with Redis down, ioredis would hold a command until it reconnects.
+ */
+export async function withinMs<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -9,7 +9,7 @@ import {
 import type { Db } from "@codewarden/drizzle";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type pino from "pino";
-import { quietRedis, runWhenReady } from "../bullmq";
+import { quietRedis, runWhenReady, withinMs } from "../bullmq";
 import {
   type AlertJobOutcome,
   alertRetryDelayMs,
@@ -79,29 +79,20 @@ export function createBullmqAlertQueue(
     bullmq,
     async enqueue(jobs) {
       if (jobs.length === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          bullmq.addBulk(
-            jobs.map((data) => ({
-              name: jobName(data),
-              data,
-              opts: {
-                jobId: alertJobId(data),
-                delay: data.kind === "digest" ? Math.max(0, Date.parse(data.runAt) - Date.now()) : undefined,
-              },
-            })),
-          ),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`enqueueing alert jobs timed out after ${enqueueTimeoutMs} ms`)),
-              enqueueTimeoutMs,
-            );
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withinMs(
+        bullmq.addBulk(
+          jobs.map((data) => ({
+            name: jobName(data),
+            data,
+            opts: {
+              jobId: alertJobId(data),
+              delay: data.kind === "digest" ? Math.max(0, Date.parse(data.runAt) - Date.now()) : undefined,
+            },
+          })),
+        ),
+        enqueueTimeoutMs,
+        "enqueueing alert jobs",
+      );
     },
     async close() {
       await bullmq.close();

@@ -9,7 +9,7 @@ import {
 } from "@codewarden/common";
 import { listPendingEvidenceReportIds } from "@codewarden/drizzle";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
-import { quietRedis, runWhenReady } from "../bullmq";
+import { quietRedis, runWhenReady, withinMs } from "../bullmq";
 import {
   type EvidenceReportDeps,
   failEvidenceReport,
@@ -151,20 +151,11 @@ export function createBullmqReportQueue(
       const data: EvidenceReportJob = { v: 1, reportId };
       // Bounded: with Redis down, the web's "Generate" answers instead of hanging (the report stays
       // pending, and is listed as such).
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        await Promise.race([
-          bullmq.add(JOB_EVIDENCE_REPORT, data, { jobId: `evidence-${reportId}` }),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`enqueueing the report timed out after ${ENQUEUE_TIMEOUT_MS} ms`)),
-              ENQUEUE_TIMEOUT_MS,
-            );
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withinMs(
+        bullmq.add(JOB_EVIDENCE_REPORT, data, { jobId: `evidence-${reportId}` }),
+        ENQUEUE_TIMEOUT_MS,
+        "enqueueing the report",
+      );
     },
     async close() {
       await bullmq.close();

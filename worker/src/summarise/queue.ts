@@ -8,7 +8,7 @@ import {
 import type { Db } from "@codewarden/drizzle";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type pino from "pino";
-import { quietRedis, runWhenReady } from "../bullmq";
+import { quietRedis, runWhenReady, withinMs } from "../bullmq";
 import { createLlmClient, type LlmClient, type LlmConfig } from "./llm";
 import { DEFAULT_SUMMARY_BACKOFF_MS, isRetryable, retryDelayMs } from "./retry-policy";
 import { runSummaryJob, type SummaryJobOutcome } from "./summary-job";
@@ -61,22 +61,13 @@ export function createBullmqSummaryQueue(opts: BullmqSummaryQueueOptions): Bullm
     queue,
     async enqueue(jobs: readonly IssueSummaryJob[]) {
       if (jobs.length === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          queue.addBulk(
-            jobs.map((data) => ({ name: JOB_ISSUE_SUMMARY, data, opts: { jobId: issueSummaryJobId(data) } })),
-          ),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`enqueueing summary jobs timed out after ${timeoutMs} ms`)),
-              timeoutMs,
-            );
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withinMs(
+        queue.addBulk(
+          jobs.map((data) => ({ name: JOB_ISSUE_SUMMARY, data, opts: { jobId: issueSummaryJobId(data) } })),
+        ),
+        timeoutMs,
+        "enqueueing summary jobs",
+      );
     },
     async close() {
       await queue.close();
