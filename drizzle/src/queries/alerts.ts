@@ -13,7 +13,7 @@ import {
 } from "../schema/alerts";
 import { issueHourlyCounts, issues, summaries } from "../schema/issues";
 import { projects } from "../schema/projects";
-import { recordAudit } from "./audit";
+import { recordUserAction } from "./audit";
 import type { Actor } from "./orgs";
 
 export interface AlertChannelRow {
@@ -113,14 +113,11 @@ export async function createAlertChannel(
       })
       .returning({ id: alertChannels.id });
     if (!row) throw new Error("createAlertChannel: insert returned no row");
-    await recordAudit(tx, {
+    await recordUserAction(tx, {
       orgId: params.orgId,
-      actorType: "user",
-      actorUserId: params.actor.userId,
+      actor: params.actor,
       action: "alert_channel.created",
-      targetType: "alert_channel",
-      targetId: row.id,
-      ip: params.actor.ip,
+      target: { type: "alert_channel", id: row.id },
       metadata: channelAuditMetadata(params.projectId, params.name, params.kind, params.config),
     });
     return row;
@@ -138,14 +135,11 @@ export async function deleteAlertChannel(
       .where(and(eq(alertChannels.id, params.channelId), eq(alertChannels.projectId, params.projectId)))
       .returning({ id: alertChannels.id, name: alertChannels.name, kind: alertChannels.kind });
     if (!row) return false;
-    await recordAudit(tx, {
+    await recordUserAction(tx, {
       orgId: params.orgId,
-      actorType: "user",
-      actorUserId: params.actor.userId,
+      actor: params.actor,
       action: "alert_channel.deleted",
-      targetType: "alert_channel",
-      targetId: row.id,
-      ip: params.actor.ip,
+      target: { type: "alert_channel", id: row.id },
       metadata: { projectId: params.projectId, name: row.name, kind: row.kind },
     });
     return true;
@@ -233,14 +227,11 @@ export async function createAlertRule(
       if (owned.length > 0)
         await tx.insert(alertRuleChannels).values(owned.map((c) => ({ ruleId: row.id, channelId: c.id })));
     }
-    await recordAudit(tx, {
+    await recordUserAction(tx, {
       orgId: params.orgId,
-      actorType: "user",
-      actorUserId: params.actor.userId,
+      actor: params.actor,
       action: "alert_rule.created",
-      targetType: "alert_rule",
-      targetId: row.id,
-      ip: params.actor.ip,
+      target: { type: "alert_rule", id: row.id },
       metadata: { projectId: params.projectId, ...rule, channelIds },
     });
     return row;
@@ -259,14 +250,11 @@ export async function setAlertRuleEnabled(
       .where(and(eq(alertRules.id, params.ruleId), eq(alertRules.projectId, params.projectId)))
       .returning({ id: alertRules.id, name: alertRules.name });
     if (!row) return false;
-    await recordAudit(tx, {
+    await recordUserAction(tx, {
       orgId: params.orgId,
-      actorType: "user",
-      actorUserId: params.actor.userId,
+      actor: params.actor,
       action: params.enabled ? "alert_rule.enabled" : "alert_rule.disabled",
-      targetType: "alert_rule",
-      targetId: row.id,
-      ip: params.actor.ip,
+      target: { type: "alert_rule", id: row.id },
       metadata: { projectId: params.projectId, name: row.name },
     });
     return true;
@@ -284,14 +272,11 @@ export async function deleteAlertRule(
       .where(and(eq(alertRules.id, params.ruleId), eq(alertRules.projectId, params.projectId)))
       .returning({ id: alertRules.id, name: alertRules.name, kind: alertRules.kind });
     if (!row) return false;
-    await recordAudit(tx, {
+    await recordUserAction(tx, {
       orgId: params.orgId,
-      actorType: "user",
-      actorUserId: params.actor.userId,
+      actor: params.actor,
       action: "alert_rule.deleted",
-      targetType: "alert_rule",
-      targetId: row.id,
-      ip: params.actor.ip,
+      target: { type: "alert_rule", id: row.id },
       metadata: { projectId: params.projectId, name: row.name, kind: row.kind },
     });
     return true;

@@ -120,6 +120,29 @@ function filterConditions(f: AuditFilter): (SQL | undefined)[] {
   ];
 }
 
+/** Appends a row for a person's action in an organisation: `actor` is who, from which address. */
+export async function recordUserAction(
+  db: Db,
+  entry: {
+    orgId: string;
+    actor: { userId: string; ip: string | null };
+    action: string;
+    target: { type: string; id: string };
+    metadata?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await recordAudit(db, {
+    orgId: entry.orgId,
+    actorType: "user",
+    actorUserId: entry.actor.userId,
+    action: entry.action,
+    targetType: entry.target.type,
+    targetId: entry.target.id,
+    ip: entry.actor.ip,
+    metadata: entry.metadata,
+  });
+}
+
 /**
  * An organisation's audit log, newest first (by time, then id), filtered; `before` (a row's
  * `cursor`) continues after that row. Every value is a bound parameter.
