@@ -1,28 +1,9 @@
 import type { AlertQueue } from "@codewarden/common";
-import type { Db } from "@codewarden/drizzle";
 import pino from "pino";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inProcessAlerts, type Receiver, startWebhookReceiver } from "./alerts-helpers";
 import { ADMIN_EMAIL, linkFrom, startTestWeb, type TestWeb } from "./helpers";
-
-/** Loaded through non-literal specifiers (see alerts.int.test.ts). */
-const WORKER: string = "../../worker/src/index.ts";
-const RECEIVERS: string = "../../worker/src/alerts/test-receivers.ts";
-interface WorkerModule {
-  createInProcessAlerts(opts: {
-    db: Db;
-    logger: pino.Logger;
-    publicUrl: string;
-    attempts?: number;
-    sender: unknown;
-  }): AlertQueue;
-  createAlertSender(opts: { smtpFrom: string; logger: pino.Logger; write?: (l: string) => void }): unknown;
-}
-interface Receiver {
-  url: string;
-  requests: Array<{ body: string }>;
-  close(): Promise<void>;
-}
 
 const logger = pino({ level: "silent" });
 let t: TestWeb;
@@ -33,25 +14,9 @@ let queue: AlertQueue | null = null;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  const worker = (await import(WORKER)) as WorkerModule;
-  hook = await (
-    (await import(RECEIVERS)) as { startWebhookReceiver(): Promise<Receiver> }
-  ).startWebhookReceiver();
-  t = await startTestWeb(
-    {},
-    {
-      alerts: (db) => {
-        queue = worker.createInProcessAlerts({
-          db,
-          logger,
-          publicUrl: "http://localhost:3000",
-          attempts: 1,
-          sender: worker.createAlertSender({ smtpFrom: "cw@localhost", logger, write: () => {} }),
-        });
-        return queue;
-      },
-    },
-  );
+  const alerts = await inProcessAlerts(logger);
+  hook = await startWebhookReceiver();
+  t = await startTestWeb({}, { alerts: (db) => (queue = alerts(db)) });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [

@@ -1,37 +1,11 @@
 import { createHmac } from "node:crypto";
-import type { AlertQueue } from "@codewarden/common";
 import { type Db, listAuditLog, schema } from "@codewarden/drizzle";
 import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, signedIn } from "./accounts-helpers";
+import { inProcessAlerts, type Receiver, startWebhookReceiver, type TestAlertQueue } from "./alerts-helpers";
 import { seedMember, seedOtherOrg, startTestWeb, type TestWeb } from "./helpers";
-
-/**
- * The worker's alert modules, loaded through non-literal specifiers: a static import would make
- * the web TypeScript program (DOM typings) type-check the worker's sources.
- */
-const WORKER: string = "../../worker/src/index.ts";
-const RECEIVERS: string = "../../worker/src/alerts/test-receivers.ts";
-interface WorkerModule {
-  createInProcessAlerts(opts: {
-    db: Db;
-    logger: pino.Logger;
-    publicUrl: string;
-    attempts?: number;
-    backoffMs?: number;
-    sender: unknown;
-  }): AlertQueue & { drain(): Promise<void> };
-  createAlertSender(opts: { smtpFrom: string; logger: pino.Logger; write?: (l: string) => void }): unknown;
-}
-interface Receiver {
-  url: string;
-  requests: Array<{ headers: Record<string, string | string[] | undefined>; body: string }>;
-  close(): Promise<void>;
-}
-interface ReceiversModule {
-  startWebhookReceiver(status?: number): Promise<Receiver>;
-}
 
 const ALERTS = "/settings/orgs/default/projects/default/alerts";
 const logger = pino({ level: "silent" });
@@ -41,27 +15,12 @@ let owner: Client;
 let viewer: Client;
 let ok: Receiver;
 let down: Receiver;
-let queue: (AlertQueue & { drain(): Promise<void> }) | null = null;
+let queue: TestAlertQueue | null = null;
 
 beforeAll(async () => {
-  const worker = (await import(WORKER)) as WorkerModule;
-  const receivers = (await import(RECEIVERS)) as ReceiversModule;
-  [ok, down] = await Promise.all([receivers.startWebhookReceiver(), receivers.startWebhookReceiver(500)]);
-  t = await startTestWeb(
-    {},
-    {
-      alerts: (db) => {
-        queue = worker.createInProcessAlerts({
-          db,
-          logger,
-          publicUrl: "http://localhost:3000",
-          attempts: 1,
-          sender: worker.createAlertSender({ smtpFrom: "cw@localhost", logger, write: () => {} }),
-        });
-        return queue;
-      },
-    },
-  );
+  const alerts = await inProcessAlerts(logger);
+  [ok, down] = await Promise.all([startWebhookReceiver(), startWebhookReceiver(500)]);
+  t = await startTestWeb({}, { alerts: (db) => (queue = alerts(db)) });
   owner = await signedIn(t);
   await seedMember(t.db, t.boot.orgId, "viewer@example.com");
   viewer = await signedIn(t, "viewer@example.com");
