@@ -71,3 +71,29 @@ export async function withinMs<T>(work: Promise<T>, ms: number, what: string): P
     clearTimeout(timer);
   }
 }
+
+/**
+ * Closes a Worker, waiting at most `ms` for the jobs it is running; then its connection: quit when
+ * they finished, dropped (with `unfinished` logged) when they did not — BullMQ retries them later.
+ */
+export async function closeWorkerWithin(
+  worker: Worker,
+  connection: Redis,
+  ms: number,
+  logger: pino.Logger,
+  unfinished: string,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const finished = await Promise.race([
+    worker.close().then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (finished) await connection.quit().catch(() => connection.disconnect());
+  else {
+    logger.warn({ closeTimeoutMs: ms }, unfinished);
+    connection.disconnect();
+  }
+}

@@ -9,7 +9,7 @@ import {
 import type { Db } from "@codewarden/drizzle";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type pino from "pino";
-import { quietRedis, runWhenReady, withinMs } from "../bullmq";
+import { closeWorkerWithin, quietRedis, runWhenReady, withinMs } from "../bullmq";
 import {
   type AlertJobOutcome,
   alertRetryDelayMs,
@@ -168,19 +168,13 @@ export async function startBullmqAlerts(
     queue,
     async close() {
       await queue.close();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finished = await Promise.race([
-        worker.close().then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (finished) await connection.quit().catch(() => connection.disconnect());
-      else {
-        logger.warn({ closeTimeoutMs }, "alert deliveries still running at close; they are retried later");
-        connection.disconnect();
-      }
+      await closeWorkerWithin(
+        worker,
+        connection,
+        closeTimeoutMs,
+        logger,
+        "alert deliveries still running at close; they are retried later",
+      );
       deps.sender.close();
     },
   };

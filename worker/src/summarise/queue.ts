@@ -8,7 +8,7 @@ import {
 import type { Db } from "@codewarden/drizzle";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type pino from "pino";
-import { quietRedis, runWhenReady, withinMs } from "../bullmq";
+import { closeWorkerWithin, quietRedis, runWhenReady, withinMs } from "../bullmq";
 import { createLlmClient, type LlmClient, type LlmConfig } from "./llm";
 import { DEFAULT_SUMMARY_BACKOFF_MS, isRetryable, retryDelayMs } from "./retry-policy";
 import { runSummaryJob, type SummaryJobOutcome } from "./summary-job";
@@ -167,22 +167,13 @@ export async function startSummaryWorker(
   const closeTimeoutMs = config.closeTimeoutMs ?? 5_000;
   return {
     async close() {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finished = await Promise.race([
-        worker.close().then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (finished) await connection.quit().catch(() => connection.disconnect());
-      else {
-        logger.warn(
-          { closeTimeoutMs },
-          "summary jobs still running at close; another worker will retry them",
-        );
-        connection.disconnect();
-      }
+      await closeWorkerWithin(
+        worker,
+        connection,
+        closeTimeoutMs,
+        logger,
+        "summary jobs still running at close; another worker will retry them",
+      );
     },
   };
 }
