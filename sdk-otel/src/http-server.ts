@@ -1,10 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import {
+  type Context,
   context,
   propagation,
   ROOT_CONTEXT,
-  type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
@@ -14,6 +15,7 @@ import {
   type InstrumentationConfig,
   InstrumentationNodeModuleDefinition,
 } from "@opentelemetry/instrumentation";
+import { DeferredSpan } from "./deferred-span.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
 // Stable HTTP semantic conventions (the same keys @opentelemetry/instrumentation-http writes).
@@ -49,6 +51,12 @@ const MAX_PATH = 2048;
 const MAX_HEADER_VALUE = 512;
 
 type Emit = Server["emit"];
+/** `http` exports both classes; `https` only its Server (its requests are http's IncomingMessage). */
+type HttpModule = { Server: { prototype: Server }; IncomingMessage?: { prototype: IncomingMessage } };
+
+function isWrapped(fn: unknown, marker: symbol): boolean {
+  return typeof fn === "function" && marker in fn;
+}
 
 /** Marks our wrapper of Server.prototype.emit. */
 const OURS = Symbol.for("codewarden.http-server.emit");
@@ -86,10 +94,16 @@ function hostAndPort(host: string | undefined, https: boolean): [string, number]
  * the same span — SERVER kind, W3C parent extracted from the headers, the stable HTTP attributes an error
  * report shows (method, path, scheme, server address, peer, protocol, user agent, status code, route), status
  * ERROR for 5xx or a thrown handler — and sets the active context with the same RPC metadata, so the
- * express and koa instrumentations still name the route. The request emitter is bound to the request's
- * context (body listeners then see the span, as with the official instrumentation); the response is not
- * (the span's end is tracked here, not through the active context). Outgoing requests stay with the
- * official instrumentation. With `exportSpans: "all"` the official one handles both directions.
+ * express and koa instrumentations still name the route.
+ *
+ * The span is a DeferredSpan: it is started for real only when a child span, a log record or an outgoing
+ * request needs its context, or when the request fails; a request that needs none of that and succeeds
+ * costs no span at all (the "errors" mode would have dropped it). The request emitter runs its listeners
+ * in the request's context (body listeners then see the span, as with the official instrumentation),
+ * through one wrapper of IncomingMessage.prototype.emit instead of a per-request `context.bind`; the
+ * response is not bound (the span's end is tracked here, not through the active context). Outgoing
+ * requests stay with the official instrumentation. With `exportSpans: "all"` the official one handles both
+ * directions.
  */
 export class HttpServerInstrumentation extends InstrumentationBase<InstrumentationConfig> {
   constructor() {
@@ -102,8 +116,10 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
         new InstrumentationNodeModuleDefinition(
           name,
           ["*"],
-          (moduleExports: { Server: { prototype: Server } }) => {
+          (moduleExports: HttpModule) => {
             const proto = moduleExports.Server.prototype;
+            const incoming = moduleExports.IncomingMessage?.prototype;
+            if (incoming && !isWrapped(incoming.emit, BOUND_EMIT)) this._wrap(incoming, "emit", requestEmit);
             // `http` and `node:http` are one module object: patch it once.
             if (!(OURS in proto.emit)) {
               this._wrap(proto, "emit", (original: Emit) => {
@@ -114,9 +130,11 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
             }
             return moduleExports;
           },
-          (moduleExports: { Server: { prototype: Server } }) => {
+          (moduleExports: HttpModule) => {
             const proto = moduleExports?.Server?.prototype;
             if (proto && OURS in proto.emit) this._unwrap(proto, "emit");
+            const incoming = moduleExports?.IncomingMessage?.prototype;
+            if (incoming && isWrapped(incoming.emit, BOUND_EMIT)) this._unwrap(incoming, "emit");
           },
         ),
     );
@@ -131,19 +149,22 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
       const started = instrumentation.startSpan(req, https);
       if (!started) return Reflect.apply(original, this, [event, ...args]) as boolean;
       const [span, rpc, ctx] = started;
-      const method = req.method ?? "GET";
       let ended = false;
       let threw = false;
       const end = () => {
         if (ended) return;
         ended = true;
+        const status = res.headersSent ? res.statusCode : undefined;
+        const failed = threw || (status !== undefined && status >= 500);
+        // A span nothing asked for and that carries no error is dropped without ever being started.
+        if (!failed && !span.started && !span.carriesError) return span.end();
+        span.materialize();
         if (rpc.route) {
           span.setAttribute(ATTR_ROUTE, rpc.route);
-          span.updateName(`${method} ${rpc.route}`);
+          span.updateName(`${req.method ?? "GET"} ${rpc.route}`);
         }
         // No status code when none was sent (the client went away, or the handler threw before answering).
-        if (res.headersSent) {
-          const status = res.statusCode;
+        if (status !== undefined) {
           span.setAttribute(ATTR_STATUS, status);
           if (status >= 500 && !threw) {
             span.setAttribute(ATTR_ERROR_TYPE, String(status));
@@ -153,7 +174,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
         span.end();
       };
       res.once("close", end);
-      context.bind(ctx, req);
+      bindRequest(req, ctx);
       try {
         return context.with(ctx, () => Reflect.apply(original, this, [event, ...args]) as boolean);
       } catch (error) {
@@ -171,33 +192,42 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
     } as Emit;
   }
 
-  /** Starts the server span; undefined if anything about the request makes that fail (never throws). */
+  /**
+   * The deferred server span (see deferred-span.ts) and the request's context; undefined if anything about
+   * the request makes that fail (never throws). The attributes are computed only if the span is started.
+   */
   private startSpan(
     req: IncomingMessage,
     https: boolean,
-  ): [Span, RPCMetadata & { route?: string }, ReturnType<typeof context.active>] | undefined {
+  ): [DeferredSpan, RPCMetadata & { route?: string }, Context] | undefined {
     try {
       const raw = req.method ?? "GET";
       const method = KNOWN_METHODS.has(raw) ? raw : "_OTHER";
+      // Read now: once the connection is gone, the socket no longer knows its peer.
       const socket = req.socket;
-      const attributes: Record<string, string | number> = {
-        [ATTR_METHOD]: method,
-        [ATTR_SCHEME]: https ? "https" : "http",
-        [ATTR_PATH]: pathOf(req.url),
-        [ATTR_PROTOCOL_VERSION]: req.httpVersion,
+      const peerAddress = socket?.remoteAddress;
+      const peerPort = socket?.remotePort;
+      const options = (): SpanOptions => {
+        const attributes: Record<string, string | number> = {
+          [ATTR_METHOD]: method,
+          [ATTR_SCHEME]: https ? "https" : "http",
+          [ATTR_PATH]: pathOf(req.url),
+          [ATTR_PROTOCOL_VERSION]: req.httpVersion,
+        };
+        if (method === "_OTHER") attributes[ATTR_METHOD_ORIGINAL] = cap(raw, 64);
+        const server = hostAndPort(req.headers.host, https);
+        if (server) {
+          attributes[ATTR_SERVER_ADDRESS] = server[0];
+          attributes[ATTR_SERVER_PORT] = server[1];
+        }
+        if (peerAddress) attributes[ATTR_PEER_ADDRESS] = peerAddress;
+        if (peerPort) attributes[ATTR_PEER_PORT] = peerPort;
+        const userAgent = req.headers["user-agent"];
+        if (userAgent) attributes[ATTR_USER_AGENT] = cap(userAgent, MAX_HEADER_VALUE);
+        return { kind: SpanKind.SERVER, attributes };
       };
-      if (method === "_OTHER") attributes[ATTR_METHOD_ORIGINAL] = cap(raw, 64);
-      const server = hostAndPort(req.headers.host, https);
-      if (server) {
-        attributes[ATTR_SERVER_ADDRESS] = server[0];
-        attributes[ATTR_SERVER_PORT] = server[1];
-      }
-      if (socket?.remoteAddress) attributes[ATTR_PEER_ADDRESS] = socket.remoteAddress;
-      if (socket?.remotePort) attributes[ATTR_PEER_PORT] = socket.remotePort;
-      const userAgent = req.headers["user-agent"];
-      if (userAgent) attributes[ATTR_USER_AGENT] = cap(userAgent, MAX_HEADER_VALUE);
       const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-      const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+      const span = new DeferredSpan(this.tracer, method, parent, options);
       const rpc: RPCMetadata & { route?: string } = { type: RPCType.HTTP, span };
       return [span, rpc, setRPCMetadata(trace.setSpan(parent, span), rpc)];
     } catch (error) {
@@ -205,4 +235,37 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
       return undefined;
     }
   }
+}
+
+/** The context an incoming request's emitter runs its listeners in (set per request, read by the emit wrapper). */
+const REQUEST_CONTEXT = Symbol("codewarden.http-server.request-context");
+/** Marks our wrapper of IncomingMessage.prototype.emit. */
+const BOUND_EMIT = Symbol.for("codewarden.http-server.request-emit");
+
+type RequestWithContext = IncomingMessage & { [REQUEST_CONTEXT]?: Context };
+
+/**
+ * Makes the request's listeners (body parsers, and the handlers they call) run in the request's context.
+ * Where IncomingMessage.prototype.emit is ours, that is one property (the wrapper reads it on emit) instead
+ * of `context.bind`, which replaces six methods on every request emitter; otherwise (a custom
+ * IncomingMessage class that has its own emit) it falls back to `context.bind`.
+ */
+function bindRequest(req: IncomingMessage, ctx: Context): void {
+  if ((req.emit as { [BOUND_EMIT]?: boolean })[BOUND_EMIT])
+    (req as RequestWithContext)[REQUEST_CONTEXT] = ctx;
+  else context.bind(ctx, req);
+}
+
+/** IncomingMessage.prototype.emit, running the listeners in the request's context when it has one. */
+function requestEmit(original: IncomingMessage["emit"]): IncomingMessage["emit"] {
+  const emit = function emit(
+    this: RequestWithContext,
+    ...args: Parameters<IncomingMessage["emit"]>
+  ): boolean {
+    const ctx = this[REQUEST_CONTEXT];
+    if (ctx === undefined || context.active() === ctx) return Reflect.apply(original, this, args) as boolean;
+    return context.with(ctx, () => Reflect.apply(original, this, args) as boolean);
+  };
+  Object.defineProperty(emit, BOUND_EMIT, { value: true });
+  return emit as IncomingMessage["emit"];
 }

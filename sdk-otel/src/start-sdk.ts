@@ -29,6 +29,7 @@ import { stderrDiagLogger } from "./diagnostics.js";
 import { ErrorSpanProcessor } from "./error-spans.js";
 import { HttpServerInstrumentation } from "./http-server.js";
 import { createInstrumentations } from "./instrumentations.js";
+import { SerialFlushLogRecordProcessor } from "./serial-flush.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
 type ExporterConfig = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>;
@@ -136,10 +137,12 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
       ? new ErrorSpanProcessor(batchSpanProcessor)
       : batchSpanProcessor;
   const logProcessor = config.logs.enabled
-    ? new BatchLogRecordProcessor({
-        exporter: new OTLPLogExporter(exporterConfig(config.logs, config)),
-        ...config.logs.batch,
-      })
+    ? new SerialFlushLogRecordProcessor(
+        new BatchLogRecordProcessor({
+          exporter: new OTLPLogExporter(exporterConfig(config.logs, config)),
+          ...config.logs.batch,
+        }),
+      )
     : undefined;
 
   const sdk = new NodeSDK({

@@ -9,6 +9,7 @@ import { useBuiltSdkAndSink } from "./helpers/sink-per-test.js";
 const SERVER_SCOPE = "@codewarden/sdk-otel/http-server";
 const PARENT_TRACE = "0af7651916cd43dd8448eb211c80319c";
 const PARENT_SPAN = "b7ad6b7169203331";
+const BODY_TRACE = "1bf7651916cd43dd8448eb211c80319d";
 
 function sinkEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { CODEWARDEN_ENDPOINT: fixture.sink.url, CODEWARDEN_INGEST_KEY: "cw_test_ingest_key", ...extra };
@@ -26,12 +27,12 @@ describe("server spans by default (exportSpans: errors)", () => {
     });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("statuses=200,200,200,200,200,500,500");
+    expect(run.stdout).toContain("statuses=200,200,200,200,200,500,500,500");
     expect(run.stdout).toContain("app-handled server-throw-marker");
 
     const servers = spansFrom(fixture.sink).filter((s) => s.scope === SERVER_SCOPE);
-    // Five successful requests were traced and dropped; the two failures were exported.
-    expect(servers).toHaveLength(2);
+    // Five successful requests were traced and dropped; the three failures were exported.
+    expect(servers).toHaveLength(3);
     const fail = servers.find((s) => s.attributes["url.path"] === "/fail/7");
     expect(fail).toMatchObject({
       kind: SPAN_KIND.SERVER,
@@ -67,6 +68,17 @@ describe("server spans by default (exportSpans: errors)", () => {
     const exception = thrown?.events.find((e) => e.name === "exception");
     expect(exception?.attributes["exception.type"]).toBe("TypeError");
     expect(exception?.attributes["exception.message"]).toBe("server-throw-marker");
+
+    // The body's listeners ran in the request's context: the error captured in "end" is on the server span.
+    expect(run.stdout).toContain(`body-trace=${BODY_TRACE}`);
+    const body = servers.find((s) => s.attributes["url.path"] === "/body");
+    expect(body).toMatchObject({ traceId: BODY_TRACE, status: { code: STATUS_CODE.ERROR } });
+    expect(body?.attributes["http.request.method"]).toBe("POST");
+    expect(body?.events.find((e) => e.name === "exception")?.attributes["exception.message"]).toBe(
+      "body-fail-marker 100000",
+    );
+    expect(logs.includes("body-fail-marker 100000")).toBe(true);
+    expect(logs.includes(Buffer.from(body?.spanId ?? "", "hex"))).toBe(true);
   });
 
   it("names the server span after the framework's route (fastify) and exports only the failing request", async () => {
@@ -96,7 +108,7 @@ describe("server spans by default (exportSpans: errors)", () => {
     const spans = spansFrom(fixture.sink);
     expect(spans.some((s) => s.scope === SERVER_SCOPE)).toBe(false);
     const servers = spans.filter((s) => s.kind === SPAN_KIND.SERVER);
-    expect(servers).toHaveLength(7);
+    expect(servers).toHaveLength(8);
     expect(servers.every((s) => s.scope === "@opentelemetry/instrumentation-http")).toBe(true);
   });
 });

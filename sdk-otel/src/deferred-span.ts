@@ -1,0 +1,164 @@
+import {
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type SpanStatus,
+  SpanStatusCode,
+  type TimeInput,
+  type Tracer,
+} from "@opentelemetry/api";
+
+/** The span event name the OpenTelemetry exception conventions use. */
+const EXCEPTION_EVENT = "exception";
+
+/**
+ * At most this many attribute, event, exception and link calls are buffered before the span is started for
+ * real, so a runaway loop cannot grow it (the SDK keeps 128 events and 128 attributes by default anyway).
+ */
+const MAX_BUFFERED_CALLS = 512;
+
+type Call = (span: Span) => void;
+
+/**
+ * A span that is started for real only when something needs it to exist.
+ *
+ * With `exportSpans: "errors"` almost every server span is recorded, ended and then dropped by the
+ * ErrorSpanProcessor. Recording it costs a small service more CPU than its own request handling
+ * (docs/BENCHMARKS.md, SDK overhead): ids, the span object, attribute sanitising, the processors. This
+ * span stands in for it: it holds the start time, the parent context, a name, the status and a closure
+ * that computes the attributes, and buffers what is done to it (attributes, events, exceptions, links). It becomes a real span from `tracer` — with the recorded start time, then every buffered call
+ * replayed in order — the first time
+ *
+ * - anything asks for its span context (a child span, a log record, trace-context propagation on an
+ *   outgoing request), so every id anyone saw belongs to the span that is exported; or
+ * - it ends carrying an error (status ERROR, an `exception` event), or the owner decides it must be
+ *   kept (`materialize()`).
+ *
+ * A span that ends without any of that is never started: it costs no ids, no processor calls and no
+ * export, which is what the "errors" mode would have done with it anyway. The sampler runs when the
+ * real span starts, as it would have at start; `isRecording()` answers true until then.
+ */
+export class DeferredSpan implements Span {
+  private real: Span | undefined;
+  private calls: Call[] | undefined;
+  private ended = false;
+  /** The status so far (applied when the span starts; then the real span's own). */
+  private status: SpanStatus = { code: SpanStatusCode.UNSET };
+  private exceptionEvent = false;
+
+  constructor(
+    private readonly tracer: Tracer,
+    private name: string,
+    private readonly parent: Context,
+    private readonly options: () => SpanOptions,
+    private readonly startTime: number = performance.now(),
+  ) {}
+
+  /** True once the span was started for real. */
+  get started(): boolean {
+    return this.real !== undefined;
+  }
+
+  /** True when what was done to it makes it an error span (status ERROR or an exception event). */
+  get carriesError(): boolean {
+    return this.status.code === SpanStatusCode.ERROR || this.exceptionEvent;
+  }
+
+  /** Starts the real span (once) and replays the buffered calls; returns it. */
+  materialize(): Span {
+    if (this.real) return this.real;
+    const real = this.tracer.startSpan(
+      this.name,
+      { ...this.options(), startTime: this.startTime },
+      this.parent,
+    );
+    this.real = real;
+    const calls = this.calls;
+    this.calls = undefined;
+    if (calls) for (const call of calls) call(real);
+    if (this.status.code !== SpanStatusCode.UNSET) real.setStatus(this.status);
+    return real;
+  }
+
+  private buffer(call: Call): this {
+    if (this.real) call(this.real);
+    else if (!this.ended) {
+      if (!this.calls) this.calls = [];
+      if (this.calls.length < MAX_BUFFERED_CALLS) this.calls.push(call);
+    }
+    return this;
+  }
+
+  spanContext(): SpanContext {
+    return this.materialize().spanContext();
+  }
+
+  setAttribute(key: string, value: AttributeValue): this {
+    return this.buffer((span) => span.setAttribute(key, value));
+  }
+
+  setAttributes(attributes: Attributes): this {
+    return this.buffer((span) => span.setAttributes(attributes));
+  }
+
+  addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput): this {
+    if (name === EXCEPTION_EVENT) this.exceptionEvent = true;
+    // The event's time is now, not when it is replayed.
+    const time =
+      startTime ?? (isTimeInput(attributesOrStartTime) ? attributesOrStartTime : performance.now());
+    const attributes = isTimeInput(attributesOrStartTime) ? undefined : attributesOrStartTime;
+    return this.buffer((span) => span.addEvent(name, attributes, time));
+  }
+
+  addLink(link: Link): this {
+    return this.buffer((span) => span.addLink(link));
+  }
+
+  addLinks(links: Link[]): this {
+    return this.buffer((span) => span.addLinks(links));
+  }
+
+  setStatus(status: SpanStatus): this {
+    if (this.real) this.real.setStatus(status);
+    // As in the SDK: UNSET changes nothing and OK is final.
+    else if (!this.ended && status.code !== SpanStatusCode.UNSET && this.status.code !== SpanStatusCode.OK)
+      this.status = { ...status };
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (this.real) this.real.updateName(name);
+    else this.name = name;
+    return this;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    this.exceptionEvent = true;
+    const at = time ?? performance.now();
+    this.buffer((span) => span.recordException(exception, at));
+  }
+
+  /** Ends the real span if there is one or the span carries an error; otherwise it is dropped unstarted. */
+  end(endTime?: TimeInput): void {
+    if (this.ended) return;
+    const at = endTime ?? performance.now();
+    if (!this.real && this.carriesError) this.materialize();
+    this.ended = true;
+    this.calls = undefined;
+    this.real?.end(at);
+  }
+
+  isRecording(): boolean {
+    if (this.real) return this.real.isRecording();
+    return !this.ended;
+  }
+}
+
+function isTimeInput(value: unknown): value is TimeInput {
+  return typeof value === "number" || value instanceof Date || Array.isArray(value);
+}
