@@ -2,6 +2,7 @@ import {
   type Attributes,
   type AttributeValue,
   type Context,
+  context,
   type Exception,
   type Link,
   type Span,
@@ -11,7 +12,11 @@ import {
   SpanStatusCode,
   type TimeInput,
   type Tracer,
+  type TracerOptions,
+  type TracerProvider,
+  trace,
 } from "@opentelemetry/api";
+import { isTracingSuppressed } from "@opentelemetry/core";
 
 /** The span event name the OpenTelemetry exception conventions use. */
 const EXCEPTION_EVENT = "exception";
@@ -23,6 +28,15 @@ const EXCEPTION_EVENT = "exception";
 const MAX_BUFFERED_CALLS = 512;
 
 type Call = (span: Span) => void;
+
+/**
+ * Now, in milliseconds since the epoch with sub-millisecond precision, on the same clock as the SDK's
+ * `hrTime()`. (A bare `performance.now()` would be converted by each span with its own `Date.now()`-based
+ * offset, i.e. with up to a millisecond of jitter between a parent and its child.)
+ */
+function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /**
  * A span that is started for real only when something needs it to exist.
@@ -56,7 +70,7 @@ export class DeferredSpan implements Span {
     private name: string,
     private readonly parent: Context,
     private readonly options: () => SpanOptions,
-    private readonly startTime: number = performance.now(),
+    private readonly startTime: TimeInput = epochNow(),
   ) {}
 
   /** True once the span was started for real. */
@@ -109,8 +123,7 @@ export class DeferredSpan implements Span {
   addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput): this {
     if (name === EXCEPTION_EVENT) this.exceptionEvent = true;
     // The event's time is now, not when it is replayed.
-    const time =
-      startTime ?? (isTimeInput(attributesOrStartTime) ? attributesOrStartTime : performance.now());
+    const time = startTime ?? (isTimeInput(attributesOrStartTime) ? attributesOrStartTime : epochNow());
     const attributes = isTimeInput(attributesOrStartTime) ? undefined : attributesOrStartTime;
     return this.buffer((span) => span.addEvent(name, attributes, time));
   }
@@ -139,14 +152,14 @@ export class DeferredSpan implements Span {
 
   recordException(exception: Exception, time?: TimeInput): void {
     this.exceptionEvent = true;
-    const at = time ?? performance.now();
+    const at = time ?? epochNow();
     this.buffer((span) => span.recordException(exception, at));
   }
 
   /** Ends the real span if there is one or the span carries an error; otherwise it is dropped unstarted. */
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    const at = endTime ?? performance.now();
+    const at = endTime ?? epochNow();
     if (!this.real && this.carriesError) this.materialize();
     this.ended = true;
     this.calls = undefined;
@@ -161,4 +174,66 @@ export class DeferredSpan implements Span {
 
 function isTimeInput(value: unknown): value is TimeInput {
   return typeof value === "number" || value instanceof Date || Array.isArray(value);
+}
+
+/**
+ * A tracer whose spans are DeferredSpans over `real`'s: for the bundled instrumentations in the "errors" mode,
+ * where a span that ends without an error is dropped anyway. A child asks its parent for its context only
+ * when it starts for real itself, so a request's framework, database and cache spans start — parents first —
+ * only if one of them fails or something propagates the trace. Suppressed tracing (the exporters' own
+ * requests) goes straight to `real`.
+ */
+export class DeferredTracer implements Tracer {
+  constructor(private readonly real: Tracer) {}
+
+  startSpan(name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
+    if (isTracingSuppressed(ctx)) return this.real.startSpan(name, options, ctx);
+    const { startTime, root, ...rest } = options;
+    const parent = root ? trace.deleteSpan(ctx) : ctx;
+    return new DeferredSpan(this.real, name, parent, () => rest, startTime ?? epochNow());
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    ctx: Context,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    arg2: SpanOptions | F,
+    arg3?: Context | F,
+    arg4?: F,
+  ): ReturnType<F> {
+    let options: SpanOptions | undefined;
+    let ctx: Context | undefined;
+    let fn: F;
+    if (typeof arg2 === "function") fn = arg2;
+    else if (typeof arg3 === "function") {
+      options = arg2;
+      fn = arg3;
+    } else {
+      options = arg2;
+      ctx = arg3;
+      fn = arg4 as F;
+    }
+    const parent = ctx ?? context.active();
+    const span = this.startSpan(name, options, parent);
+    return context.with(trace.setSpan(parent, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+  }
+}
+
+/** Hands out DeferredTracers over `real`'s tracers (see DeferredTracer). */
+export class DeferredTracerProvider implements TracerProvider {
+  constructor(private readonly real: TracerProvider) {}
+
+  getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
+    return new DeferredTracer(this.real.getTracer(name, version, options));
+  }
 }

@@ -25,6 +25,7 @@ import {
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
 import type { ResolvedConfig, ResourceDetectorName } from "./config.js";
+import { DeferredTracerProvider } from "./deferred-span.js";
 import { stderrDiagLogger } from "./diagnostics.js";
 import { ErrorSpanProcessor } from "./error-spans.js";
 import { HttpServerInstrumentation } from "./http-server.js";
@@ -105,6 +106,22 @@ function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
   ];
 }
 
+/**
+ * "errors" mode: the bundled instrumentations' spans are DeferredSpans (deferred-span.ts), started for real
+ * only when they fail, a child starts or their context is propagated; the rest would be dropped unexported
+ * anyway. The lean server instrumentation defers its own span; instrumentations passed in by the
+ * application keep the SDK's tracer.
+ */
+function deferBundledSpans(bundled: Instrumentation[]): void {
+  const global = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
+  const provider = new DeferredTracerProvider(
+    typeof global.getDelegate === "function" ? global.getDelegate() : global,
+  );
+  for (const instrumentation of bundled) {
+    if (!(instrumentation instanceof HttpServerInstrumentation)) instrumentation.setTracerProvider(provider);
+  }
+}
+
 /** Builds and starts NodeSDK from a resolved config (registers the global providers). */
 export function startSdk(config: ResolvedConfig): StartedSdk {
   if (config.debug) diag.setLogger(stderrDiagLogger, { logLevel: DiagLogLevel.DEBUG });
@@ -145,6 +162,7 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
       )
     : undefined;
 
+  const bundled = bundledInstrumentations(config);
   const sdk = new NodeSDK({
     resource: buildResource(config),
     autoDetectResources: false,
@@ -152,10 +170,11 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
     logRecordProcessors: logProcessor ? [logProcessor, logCounter] : [],
     metricReaders: [], // metrics off
     sampler: samplerFor(config.sampleRate),
-    instrumentations: [...bundledInstrumentations(config), ...config.instrumentations],
+    instrumentations: [...bundled, ...config.instrumentations],
     // textMapPropagator left undefined: OTEL_PROPAGATORS, else W3C trace context + baggage.
   });
   sdk.start();
+  if (batchSpanProcessor && config.exportSpans === "errors") deferBundledSpans(bundled);
 
   return {
     async forceFlush() {

@@ -1,7 +1,8 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
 import { describe, expect, it } from "vitest";
 import { captureException } from "../src/capture.js";
-import { DeferredSpan } from "../src/deferred-span.js";
+import { DeferredSpan, DeferredTracerProvider } from "../src/deferred-span.js";
 import { useInMemorySdk } from "./helpers/in-memory-sdk.js";
 
 // A real NodeSDK exporting every ended span (no ErrorSpanProcessor): what the DeferredSpan starts shows up,
@@ -141,5 +142,67 @@ describe("DeferredSpan", () => {
     expect(span.isRecording()).toBe(false);
     expect(span.spanContext().traceId).toBe("0af7651916cd43dd8448eb211c80319c");
     expect(spans.getFinishedSpans()).toEqual([]);
+  });
+});
+
+describe("DeferredTracer", () => {
+  const deferredTracer = () =>
+    new DeferredTracerProvider(trace.getTracerProvider()).getTracer("deferred-tracer-test");
+
+  it("starts nothing for a tree of spans that all end without an error", () => {
+    deferredTracer().startActiveSpan("request", (parent) => {
+      deferredTracer().startActiveSpan("middleware", { attributes: { layer: "auth" } }, (child) => {
+        deferredTracer().startSpan("db.query").end();
+        child.end();
+      });
+      parent.end();
+    });
+    expect(spans.getFinishedSpans()).toEqual([]);
+  });
+
+  it("starts a failing child and its parents, parents first, with the ids a child saw", () => {
+    let childSpanId = "";
+    deferredTracer().startActiveSpan("request", (parent) => {
+      deferredTracer().startActiveSpan("middleware", {}, context.active(), (middleware) => {
+        const query = deferredTracer().startSpan("db.query", { kind: SpanKind.CLIENT });
+        query.recordException(new Error("deadlock"));
+        query.end();
+        childSpanId = query.spanContext().spanId;
+        middleware.end();
+      });
+      parent.end();
+    });
+    const byName = Object.fromEntries(spans.getFinishedSpans().map((s) => [s.name, s]));
+    expect(Object.keys(byName).sort()).toEqual(["db.query", "middleware", "request"]);
+    expect(byName["db.query"]?.spanContext().spanId).toBe(childSpanId);
+    expect(byName["db.query"]?.kind).toBe(SpanKind.CLIENT);
+    expect(byName["db.query"]?.parentSpanContext?.spanId).toBe(byName.middleware?.spanContext().spanId);
+    expect(byName.middleware?.parentSpanContext?.spanId).toBe(byName.request?.spanContext().spanId);
+    expect(byName.request?.parentSpanContext).toBeUndefined();
+    const traceIds = new Set(Object.values(byName).map((s) => s?.spanContext().traceId));
+    expect(traceIds.size).toBe(1);
+    // Started in order of need, each at its own start time.
+    const start = (name: string) => {
+      const [seconds, nanos] = byName[name]?.startTime ?? [0, 0];
+      return seconds * 1e9 + nanos;
+    };
+    expect(start("request")).toBeLessThanOrEqual(start("middleware"));
+    expect(start("middleware")).toBeLessThanOrEqual(start("db.query"));
+  });
+
+  it("honours root: true, and leaves suppressed tracing to the SDK (a non-recording span)", () => {
+    deferredTracer().startActiveSpan("outer", (outer) => {
+      const root = deferredTracer().startSpan("detached", { root: true });
+      root.setStatus({ code: SpanStatusCode.ERROR });
+      root.end();
+      const suppressed = deferredTracer().startSpan("export", {}, suppressTracing(context.active()));
+      expect(suppressed).not.toBeInstanceOf(DeferredSpan);
+      expect(suppressed.isRecording()).toBe(false);
+      outer.end();
+    });
+    const [detached] = spans.getFinishedSpans();
+    expect(detached?.name).toBe("detached");
+    expect(detached?.parentSpanContext).toBeUndefined();
+    expect(spans.getFinishedSpans()).toHaveLength(1);
   });
 });

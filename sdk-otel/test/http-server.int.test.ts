@@ -99,6 +99,32 @@ describe("server spans by default (exportSpans: errors)", () => {
     expect(spans.some((s) => s.attributes["url.path"] === "/items/42")).toBe(false);
   });
 
+  it("defers the framework's spans too (express): only the failing request's spans are exported, linked", async () => {
+    const before = fixture.sink.requests.length;
+    const run = await runFixture("express-app.mjs", {
+      preload: "import",
+      // NODE_ENV=test: Express's default error handler then does not print the stack.
+      env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici", NODE_ENV: "test" }),
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("statuses=200,200,200,500");
+
+    const spans = spansFrom(fixture.sink, before);
+    const server = spans.find((s) => s.scope === SERVER_SCOPE);
+    expect(server).toMatchObject({ name: "GET /boom/:id", kind: SPAN_KIND.SERVER });
+    expect(server?.attributes["http.route"]).toBe("/boom/:id");
+    expect(server?.attributes["http.response.status_code"]).toBe(500);
+    // Nothing of the three successful requests; the failing one's express spans sit under its server span.
+    expect(spans.every((s) => s.traceId === server?.traceId)).toBe(true);
+    const handler = spans.find((s) => s.events.some((e) => e.name === "exception"));
+    expect(handler?.scope).toBe("@opentelemetry/instrumentation-express");
+    expect(handler?.events[0]?.attributes["exception.message"]).toBe("express-boom-marker");
+    const ids = new Set(spans.map((s) => s.spanId));
+    expect(ids.has(handler?.parentSpanId ?? "")).toBe(true);
+    expect(spans.filter((s) => s.scope === SERVER_SCOPE)).toHaveLength(1);
+  });
+
   it("with exportSpans all, the official instrumentation traces incoming requests instead", async () => {
     const run = await runFixture("http-server-errors.mjs", {
       preload: "import",
