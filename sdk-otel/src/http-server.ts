@@ -263,7 +263,9 @@ function requestEmit(original: IncomingMessage["emit"]): IncomingMessage["emit"]
     ...args: Parameters<IncomingMessage["emit"]>
   ): boolean {
     const ctx = this[REQUEST_CONTEXT];
-    if (ctx === undefined || context.active() === ctx) return Reflect.apply(original, this, args) as boolean;
+    // No context to set, already in it, or nobody listening (most of a GET's events): emit as is.
+    if (ctx === undefined || context.active() === ctx || this.listenerCount(args[0]) === 0)
+      return Reflect.apply(original, this, args) as boolean;
     return context.with(ctx, () => Reflect.apply(original, this, args) as boolean);
   };
   Object.defineProperty(emit, BOUND_EMIT, { value: true });
