@@ -22,8 +22,8 @@ import { isTracingSuppressed } from "@opentelemetry/core";
 const EXCEPTION_EVENT = "exception";
 
 /**
- * At most this many attribute, event, exception and link calls are buffered before the span is started for
- * real, so a runaway loop cannot grow it (the SDK keeps 128 events and 128 attributes by default anyway).
+ * At most this many attributes, and this many event, exception and link calls, are buffered before the span
+ * is started for real, so a runaway loop cannot grow it (the SDK keeps 128 of each by default anyway).
  */
 const MAX_BUFFERED_CALLS = 512;
 
@@ -45,7 +45,7 @@ function epochNow(): number {
  * ErrorSpanProcessor. Recording it costs a small service more CPU than its own request handling
  * (docs/BENCHMARKS.md, SDK overhead): ids, the span object, attribute sanitising, the processors. This
  * span stands in for it: it holds the start time, the parent context, a name, the status and a closure
- * that computes the attributes, and buffers what is done to it (attributes, events, exceptions, links). It becomes a real span from `tracer` — with the recorded start time, then every buffered call
+ * that computes the attributes, the attributes set on it, and buffers the events, exceptions and links. It becomes a real span from `tracer` — with the recorded start time, then every buffered call
  * replayed in order — the first time
  *
  * - anything asks for its span context (a child span, a log record, trace-context propagation on an
@@ -59,7 +59,10 @@ function epochNow(): number {
  */
 export class DeferredSpan implements Span {
   private real: Span | undefined;
+  /** Attributes set before the start, merged (a later value wins, as on a span). */
+  private attributes: Attributes | undefined;
   private calls: Call[] | undefined;
+  private attributeCount = 0;
   private ended = false;
   /** The status so far (applied when the span starts; then the real span's own). */
   private status: SpanStatus = { code: SpanStatusCode.UNSET };
@@ -92,6 +95,8 @@ export class DeferredSpan implements Span {
       this.parent,
     );
     this.real = real;
+    if (this.attributes) real.setAttributes(this.attributes);
+    this.attributes = undefined;
     const calls = this.calls;
     this.calls = undefined;
     if (calls) for (const call of calls) call(real);
@@ -113,11 +118,22 @@ export class DeferredSpan implements Span {
   }
 
   setAttribute(key: string, value: AttributeValue): this {
-    return this.buffer((span) => span.setAttribute(key, value));
+    if (this.real) this.real.setAttribute(key, value);
+    else if (!this.ended) {
+      if (!this.attributes) this.attributes = {};
+      if (key in this.attributes || this.attributeCount++ < MAX_BUFFERED_CALLS) this.attributes[key] = value;
+    }
+    return this;
   }
 
   setAttributes(attributes: Attributes): this {
-    return this.buffer((span) => span.setAttributes(attributes));
+    if (this.real) this.real.setAttributes(attributes);
+    else
+      for (const key of Object.keys(attributes)) {
+        const value = attributes[key];
+        if (value !== undefined) this.setAttribute(key, value);
+      }
+    return this;
   }
 
   addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput): this {
@@ -163,6 +179,7 @@ export class DeferredSpan implements Span {
     if (!this.real && this.carriesError) this.materialize();
     this.ended = true;
     this.calls = undefined;
+    this.attributes = undefined;
     this.real?.end(at);
   }
 

@@ -32,6 +32,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from "@opentelemetry/semantic-conventions";
+import { DeferredSpan } from "./deferred-span.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
 export const POSTGRES_JS_INSTRUMENTATION_NAME = `${SDK_NAME}/instrumentation-postgres-js`;
@@ -69,14 +70,16 @@ interface ConnectionLike {
 }
 
 const ORIGINAL = Symbol("codewarden.original");
-const SERVER = Symbol("codewarden.postgres.server");
-const TRACED = Symbol("codewarden.postgres.traced");
+// What we know about a query lives beside it, not on it: a property added to postgres.js's Query objects
+// changes their shape, and the driver's own hot paths then slow down (measured with bench:sdk).
+const servers = new WeakMap<object, ServerInfo>();
+const traced = new WeakSet<object>();
 
 /** The connections' internal `execute` functions: queries run with one of them as handler are the driver's own. */
 const internalHandlers = new WeakSet<object>();
 
 function tag(query: unknown, server: ServerInfo): void {
-  if (query !== null && typeof query === "object") (query as Record<symbol, unknown>)[SERVER] = server;
+  if (query !== null && typeof query === "object") servers.set(query, server);
 }
 
 function serverInfo(options: unknown): ServerInfo {
@@ -273,9 +276,8 @@ export class PostgresJsInstrumentation extends InstrumentationBase {
   /** Starts the query's span and arranges for it to end when the driver settles the query. Never throws. */
   private trace(query: QueryLike): void {
     try {
-      const record = query as Record<symbol, unknown>;
-      if (record[TRACED] || !this.isEnabled()) return;
-      record[TRACED] = true;
+      if (traced.has(query) || !this.isEnabled()) return;
+      traced.add(query);
       if (typeof query.handler === "function" && internalHandlers.has(query.handler)) return;
       // Settlement is observed on the query's promise (below): a query that is not one is not traced.
       if (!(query instanceof Promise)) return;
@@ -342,6 +344,8 @@ function finish(
   error: unknown,
   failed: boolean,
 ): void {
+  // A deferred span (the default "errors" mode) that ends without an error is dropped unstarted: skip the work.
+  if (!failed && span instanceof DeferredSpan && !span.started && !span.carriesError) return;
   const text = queryText(query) ?? startText;
   if (text !== undefined) {
     span.setAttribute(
@@ -355,7 +359,7 @@ function finish(
       if (late.operation) span.setAttribute(ATTR_DB_OPERATION_NAME, late.operation);
     }
   }
-  const server = (query as Record<symbol, unknown>)[SERVER] as ServerInfo | undefined;
+  const server = servers.get(query);
   if (server?.address) span.setAttribute(ATTR_SERVER_ADDRESS, server.address);
   if (server?.port) span.setAttribute(ATTR_SERVER_PORT, server.port);
   if (server?.database) span.setAttribute(ATTR_DB_NAMESPACE, server.database);
