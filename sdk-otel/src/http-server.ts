@@ -203,7 +203,9 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
     try {
       const raw = req.method ?? "GET";
       const method = KNOWN_METHODS.has(raw) ? raw : "_OTHER";
-      // Read now: once the connection is gone, the socket no longer knows its peer.
+      // Read now: frameworks rewrite req.url while routing (express strips a mounted router's prefix), and
+      // once the connection is gone the socket no longer knows its peer.
+      const url = req.url;
       const socket = req.socket;
       const peerAddress = socket?.remoteAddress;
       const peerPort = socket?.remotePort;
@@ -211,7 +213,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
         const attributes: Record<string, string | number> = {
           [ATTR_METHOD]: method,
           [ATTR_SCHEME]: https ? "https" : "http",
-          [ATTR_PATH]: pathOf(req.url),
+          [ATTR_PATH]: pathOf(url),
           [ATTR_PROTOCOL_VERSION]: req.httpVersion,
         };
         if (method === "_OTHER") attributes[ATTR_METHOD_ORIGINAL] = cap(raw, 64);

@@ -112,8 +112,10 @@ describe("server spans by default (exportSpans: errors)", () => {
 
     const spans = spansFrom(fixture.sink, before);
     const server = spans.find((s) => s.scope === SERVER_SCOPE);
-    expect(server).toMatchObject({ name: "GET /boom/:id", kind: SPAN_KIND.SERVER });
-    expect(server?.attributes["http.route"]).toBe("/boom/:id");
+    expect(server).toMatchObject({ name: "GET /api/boom/:id", kind: SPAN_KIND.SERVER });
+    expect(server?.attributes["http.route"]).toBe("/api/boom/:id");
+    // The path as requested, although the span started inside the router (where req.url is "/boom/7").
+    expect(server?.attributes["url.path"]).toBe("/api/boom/7");
     expect(server?.attributes["http.response.status_code"]).toBe(500);
     // Nothing of the three successful requests; the failing one's express spans sit under its server span.
     expect(spans.every((s) => s.traceId === server?.traceId)).toBe(true);
