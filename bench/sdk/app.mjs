@@ -8,6 +8,8 @@
  *                                          from Postgres with postgres.js (one query per request).
  * GET /api/checkout?cart=                  throws inside the "payment" code; the handler catches it,
  *                                          reports it with captureException and answers 500.
+ * With APP_FRAMEWORK=express (`--app express`) the same handler serves both routes through Express, after
+ * a JSON body parser; anything else is Express's 404.
  * The load sends one request in 1,000 to /api/checkout. Without the SDK registered, captureException
  * is the package's documented no-op, so both runs execute the same code. With it, the SDK's default
  * instrumentations (node:http among them) trace every request; the error lands on the server span
@@ -84,7 +86,7 @@ function send(res, status, body) {
   res.end(json);
 }
 
-const server = createServer(async (req, res) => {
+async function handle(req, res) {
   const url = new URL(req.url ?? "/", "http://app.local");
   try {
     if (req.method === "GET" && url.pathname === "/api/products")
@@ -96,7 +98,20 @@ const server = createServer(async (req, res) => {
     captureException(error, { "http.route": url.pathname });
     send(res, 500, { error: "internal error" });
   }
-});
+}
+
+async function expressApp() {
+  const { default: express } = await import("express");
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.use(express.json());
+  app.get("/api/products", handle);
+  app.get("/api/checkout", handle);
+  return app;
+}
+
+const server = createServer(process.env.APP_FRAMEWORK === "express" ? await expressApp() : handle);
 
 server.listen(port, "127.0.0.1", () => {
   process.stdout.write(`app listening on 127.0.0.1:${port}\n`);

@@ -43,12 +43,15 @@ export interface AppOptions {
   databaseUrl?: string;
   /** The Node.js binary that runs the app (default: the one running the benchmark). */
   node?: string;
+  /** "express": the same routes served through Express (a JSON body parser and a router), not bare node:http. */
+  framework?: "express";
 }
 
 export async function startApp(opts: AppOptions): Promise<App> {
   const port = await freePort();
   const env: Record<string, string> = { PORT: String(port), NODE_ENV: "production" };
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+  if (opts.framework) env.APP_FRAMEWORK = opts.framework;
   const flags: string[] = [];
   if (opts.cpuProfDir) flags.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`);
   if (opts.sdk) {

@@ -10,13 +10,15 @@
  * `--app memory` (default) builds each products page in memory: about 20–40 µs of CPU per request,
  * Node's HTTP handling included, so every µs the SDK adds per request shows. `--app postgres` reads each
  * page from Postgres with postgres.js (one query per request, traced by the SDK's postgres.js
- * instrumentation), as a small service with a database does; the table is seeded here first.
+ * instrumentation), as a small service with a database does; the table is seeded here first. `--app express`
+ * serves the in-memory pages through Express (a JSON body parser, then the routes), so the framework's
+ * instrumentation (its middleware and handler spans) is measured too.
  *
  * One request in 1,000 goes to a route that throws; the app captures the error and answers 500.
  * After the rounds the REST API must show every error the SDK app answered 500 for (the run fails
  * when the SDK silently sent nothing). Goal, printed pass/fail: ratio with/without ≥ 0.90.
  *
- * Run: npm run bench:sdk [-- --app memory|postgres --connections 10 --duration 6 --rounds 5 --warmup 3
+ * Run: npm run bench:sdk [-- --app memory|postgres|express --connections 10 --duration 6 --rounds 5 --warmup 3
  *      --sdk-env K=V --cpu-prof]
  * Prints a table, then one JSON line with every figure. Exit code 1 when the run fails or the
  * errors did not arrive; the throughput goal only prints pass/fail.
@@ -66,7 +68,9 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`npm run bench:sdk -- [options]
-  --app memory|postgres products from memory (default), or one Postgres query per request
+  --app memory|postgres|express
+                        products from memory (default), one Postgres query per request, or from memory
+                        through Express
   --database-url URL    Postgres for --app postgres (default postgres://postgres@127.0.0.1:5432/test)
   --app-node PATH       Node.js binary for both apps (default: this one), e.g. to compare Node versions
   --connections N       concurrent connections, the same for both apps (default 10)
@@ -81,8 +85,9 @@ if (args.help) {
   process.exit(0);
 }
 
-if (args.app !== "memory" && args.app !== "postgres")
-  throw new Error(`--app must be memory or postgres, got ${args.app}`);
+if (args.app !== "memory" && args.app !== "postgres" && args.app !== "express")
+  throw new Error(`--app must be memory, postgres or express, got ${args.app}`);
+const framework = args.app === "express" ? "express" : undefined;
 const databaseUrl = args.app === "postgres" ? args["database-url"] : undefined;
 const appNode = args["app-node"];
 const connections = intArg("connections", args.connections, 1, 1000);
@@ -204,12 +209,13 @@ async function main() {
   let sdkWindow: Window | undefined;
   let profileDiff: ReturnType<typeof diffProfiles> | undefined;
   try {
-    plain = await startApp({ cpuProfDir: profDir, databaseUrl, node: appNode });
+    plain = await startApp({ cpuProfDir: profDir, databaseUrl, node: appNode, framework });
     withSdk = await startApp({
       sdk: { collectorUrl: cw.url, ingestKey, env: sdkEnv },
       cpuProfDir: profDir,
       databaseUrl,
       node: appNode,
+      framework,
     });
     if (warmup > 0) {
       console.error("warm-up …");

@@ -1,5 +1,5 @@
 import { errorBatchJobSchema, errorEventSchema, LIMITS } from "@codewarden/common";
-import { ROOT_CONTEXT, type SpanContext, SpanStatusCode, trace } from "@opentelemetry/api";
+import { ROOT_CONTEXT, type SpanContext, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import {
   jsonLogs,
@@ -7,6 +7,7 @@ import {
   makeError,
   protobufLogs,
   protobufTraces,
+  RESOURCE_ATTRIBUTES,
   recordLogs,
   recordSpans,
   typicalLogs,
@@ -302,5 +303,67 @@ describe("error extraction", () => {
     expect(Object.getPrototypeOf(e!.attributes)).toBe(Object.prototype);
     expect(Object.keys(e!.attributes)).toEqual(["ok"]);
     expect(e!.timestamp).toBe(RECEIVED);
+  });
+
+  it("does not report a SERVER span's 5xx on its own when its trace, from the same service, carries an exception", async () => {
+    // A framework (express) records the thrown error on its handler's span, under the server span, and
+    // the server span ends with 500: one failure, reported once, as the exception.
+    const remote = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "5bf7651916cd43dd8448eb211c80319a",
+      spanId: "a7ad6b7169203330",
+      traceFlags: 1,
+      isRemote: true,
+    });
+    const serverError = { "error.type": "500", "http.response.status_code": 500 };
+    const checkout = await recordSpans((tracer) => {
+      const server = tracer.startSpan(
+        "GET /api/boom/:id",
+        { kind: SpanKind.SERVER, attributes: serverError },
+        remote,
+      );
+      const ctx = trace.setSpan(remote, server);
+      const handler = tracer.startSpan("request handler - /api/boom/:id", {}, ctx);
+      handler.recordException(makeError());
+      handler.setStatus({ code: SpanStatusCode.ERROR });
+      handler.end();
+      const client = tracer.startSpan(
+        "GET payments",
+        { kind: SpanKind.CLIENT, attributes: { "error.type": "504" } },
+        ctx,
+      );
+      client.setStatus({ code: SpanStatusCode.ERROR });
+      client.end(); // a failed downstream call stays its own error
+      server.setStatus({ code: SpanStatusCode.ERROR });
+      server.end();
+      const other = tracer.startSpan("GET /api/slow", { kind: SpanKind.SERVER, attributes: serverError });
+      other.setStatus({ code: SpanStatusCode.ERROR });
+      other.end(); // another request's 500, without an exception
+    });
+    // Another service of the same trace, in the same request (e.g. through an OpenTelemetry Collector).
+    const gateway = await recordSpans(
+      (tracer) => {
+        const server = tracer.startSpan(
+          "GET /boom",
+          { kind: SpanKind.SERVER, attributes: serverError },
+          remote,
+        );
+        server.setStatus({ code: SpanStatusCode.ERROR });
+        server.end();
+      },
+      { ...RESOURCE_ATTRIBUTES, "service.name": "gateway" },
+    );
+    const spans = [...checkout, ...gateway];
+    for (const [encoding, body] of [
+      ["protobuf", protobufTraces(spans)],
+      ["json", jsonTraces(spans)],
+    ] as const) {
+      const { errors } = processExport("traces", encoding, body, RECEIVED);
+      expect(errors.map((e) => [e.source, e.resource.serviceName, e.span.name])).toEqual([
+        ["span_event", "checkout", "request handler - /api/boom/:id"],
+        ["span_status", "checkout", "GET payments"],
+        ["span_status", "checkout", "GET /api/slow"],
+        ["span_status", "gateway", "GET /boom"],
+      ]);
+    }
   });
 });

@@ -14,20 +14,40 @@ import {
 } from "./common";
 import { capString } from "./strings";
 
+/** OTLP span kind SERVER. */
+const SPAN_KIND_SERVER = 2;
+
 /**
  * Errors carried by spans: one per span event named `exception`, and one per ERROR span
- * that has `error.type` but no exception event (source `span_status`).
+ * that has `error.type` but no exception event (source `span_status`) — except a SERVER span
+ * whose trace, from the same resource in this request, already carries an exception: that request
+ * answered 5xx because of the exception (a framework records it on its handler's span, under the
+ * server span), and one failure is one error, not an exception plus a "500". A CLIENT span's
+ * status (a failed downstream call) is always its own error.
  */
 export function extractSpanErrors(decoded: DecodedTraces, receivedAt: string): ErrorEvent[] {
   const errors: ErrorEvent[] = [];
   const infoOf = resourceInfoCache();
   const eventKey = createEventKeyer();
+  const tracesWithExceptions = new Map<unknown, Set<string>>();
+  for (const { resource, span } of decoded.candidates) {
+    if (span.exceptionEvents.length === 0 || !span.traceId) continue;
+    const traces = tracesWithExceptions.get(resource) ?? new Set<string>();
+    traces.add(span.traceId);
+    tracesWithExceptions.set(resource, traces);
+  }
   for (const { resource, span } of decoded.candidates) {
     const info = infoOf(resource);
     if (span.exceptionEvents.length > 0) {
       for (const event of span.exceptionEvents)
         errors.push(fromExceptionEvent(span, event, info, receivedAt, eventKey));
     } else if (span.statusCode === STATUS_CODE_ERROR) {
+      if (
+        span.kind === SPAN_KIND_SERVER &&
+        span.traceId &&
+        tracesWithExceptions.get(resource)?.has(span.traceId)
+      )
+        continue;
       const error = fromErrorStatus(span, info, receivedAt, eventKey);
       if (error) errors.push(error);
     }
