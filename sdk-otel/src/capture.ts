@@ -5,6 +5,7 @@ import { cleanAttributes } from "./attributes.js";
 import { type CapturedEvent, runPipeline } from "./before-send.js";
 import { debugLog } from "./diagnostics.js";
 import { MAX_MESSAGE_LENGTH, toExceptionInfo } from "./exception.js";
+import { markCaptured } from "./request-errors.js";
 import { getRuntime } from "./runtime.js";
 import { scopeAttributes } from "./scope.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
@@ -71,6 +72,7 @@ export function captureException(error: unknown, attributes?: Attributes): void 
         .startSpan("exception", { attributes: event.attributes, startTime: time });
     }
     span.recordException({ name: event.type, message: event.message, stack: event.stacktrace }, time);
+    markCaptured(error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: event.message });
     if (ownSpan) span.end(time);
 

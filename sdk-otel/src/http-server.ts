@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import {
   type Context,
   context,
+  type Exception,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -16,6 +17,7 @@ import {
   InstrumentationNodeModuleDefinition,
 } from "@opentelemetry/instrumentation";
 import { DeferredSpan } from "./deferred-span.js";
+import { takeRequestError } from "./request-errors.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
 // Stable HTTP semantic conventions (the same keys @opentelemetry/instrumentation-http writes).
@@ -60,6 +62,15 @@ function isWrapped(fn: unknown, marker: symbol): boolean {
 
 /** Marks our wrapper of Server.prototype.emit. */
 const OURS = Symbol.for("codewarden.http-server.emit");
+
+/** A thrown value as recordException takes it (an Error as is, anything else as its text). */
+function asException(error: unknown): Exception {
+  return error instanceof Error ? error : String(error);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 function cap(value: string, max: number): string {
   return value.length > max ? value.slice(0, max) : value;
@@ -163,12 +174,18 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
           span.setAttribute(ATTR_ROUTE, rpc.route);
           span.updateName(`${req.method ?? "GET"} ${rpc.route}`);
         }
+        // An error a framework handled on its way to this failure (express-lean.ts) is the span's exception.
+        const noted = failed && !threw ? takeRequestError(req) : undefined;
+        if (noted) {
+          span.recordException(asException(noted.error), noted.time);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(noted.error) });
+        }
         // No status code when none was sent (the client went away, or the handler threw before answering).
         if (status !== undefined) {
           span.setAttribute(ATTR_STATUS, status);
           if (status >= 500 && !threw) {
             span.setAttribute(ATTR_ERROR_TYPE, String(status));
-            span.setStatus({ code: SpanStatusCode.ERROR });
+            if (!noted) span.setStatus({ code: SpanStatusCode.ERROR });
           }
         }
         span.end();

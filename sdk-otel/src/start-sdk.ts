@@ -28,6 +28,7 @@ import type { ResolvedConfig, ResourceDetectorName } from "./config.js";
 import { DeferredTracerProvider } from "./deferred-span.js";
 import { stderrDiagLogger } from "./diagnostics.js";
 import { ErrorSpanProcessor } from "./error-spans.js";
+import { Express5Instrumentation, ExpressLeanInstrumentation } from "./express-lean.js";
 import { HttpServerInstrumentation } from "./http-server.js";
 import { createInstrumentations } from "./instrumentations.js";
 import { SerialFlushLogRecordProcessor } from "./serial-flush.js";
@@ -93,16 +94,21 @@ export function samplerFor(sampleRate: number | undefined): Sampler | undefined 
 
 /**
  * The bundled instrumentations. When only error spans are exported, incoming HTTP requests get CodeWarden's
- * lean server instrumentation and the official one keeps outgoing requests (see http-server.ts).
+ * lean server instrumentation and the official one keeps outgoing requests (see http-server.ts), and
+ * Express 4 gets the lean route-and-error integration that works with it (express-lean.ts).
  */
 function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
   if (config.exportSpans !== "errors" || !config.autoInstrumentations.includes("http")) {
     return createInstrumentations(config.autoInstrumentations);
   }
+  const express = config.autoInstrumentations.includes("express");
   return [
-    ...createInstrumentations(config.autoInstrumentations.filter((name) => name !== "http")),
+    ...createInstrumentations(
+      config.autoInstrumentations.filter((name) => name !== "http" && name !== "express"),
+    ),
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new HttpServerInstrumentation(),
+    ...(express ? [new ExpressLeanInstrumentation(), new Express5Instrumentation()] : []),
   ];
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SPAN_KIND, STATUS_CODE, spansFrom } from "./helpers/decode-spans.js";
+import { type DecodedSpan, SPAN_KIND, STATUS_CODE, spansFrom } from "./helpers/decode-spans.js";
 import { payloadsAt } from "./helpers/otlp-sink.js";
 import { runFixture } from "./helpers/run-fixture.js";
 import { useBuiltSdkAndSink } from "./helpers/sink-per-test.js";
@@ -99,7 +99,7 @@ describe("server spans by default (exportSpans: errors)", () => {
     expect(spans.some((s) => s.attributes["url.path"] === "/items/42")).toBe(false);
   });
 
-  it("defers the framework's spans too (express): only the failing request's spans are exported, linked", async () => {
+  it("express 4: names the span after the route and records the error of a failed request, with no span per layer", async () => {
     const before = fixture.sink.requests.length;
     const run = await runFixture("express-app.mjs", {
       preload: "import",
@@ -108,23 +108,36 @@ describe("server spans by default (exportSpans: errors)", () => {
     });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("statuses=200,200,200,500");
+    expect(run.stdout).toContain("statuses=200,200,200,500,400,500,500");
 
     const spans = spansFrom(fixture.sink, before);
-    const server = spans.find((s) => s.scope === SERVER_SCOPE);
-    expect(server).toMatchObject({ name: "GET /api/boom/:id", kind: SPAN_KIND.SERVER });
-    expect(server?.attributes["http.route"]).toBe("/api/boom/:id");
-    // The path as requested, although the span started inside the router (where req.url is "/boom/7").
-    expect(server?.attributes["url.path"]).toBe("/api/boom/7");
-    expect(server?.attributes["http.response.status_code"]).toBe(500);
-    // Nothing of the three successful requests; the failing one's express spans sit under its server span.
-    expect(spans.every((s) => s.traceId === server?.traceId)).toBe(true);
-    const handler = spans.find((s) => s.events.some((e) => e.name === "exception"));
-    expect(handler?.scope).toBe("@opentelemetry/instrumentation-express");
-    expect(handler?.events[0]?.attributes["exception.message"]).toBe("express-boom-marker");
-    const ids = new Set(spans.map((s) => s.spanId));
-    expect(ids.has(handler?.parentSpanId ?? "")).toBe(true);
-    expect(spans.filter((s) => s.scope === SERVER_SCOPE)).toHaveLength(1);
+    // Only the three failed requests' server spans: nothing for the 200s and the 400, no Express spans.
+    expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
+    const byPath: Record<string, DecodedSpan> = Object.fromEntries(
+      spans.map((s) => [String(s.attributes["url.path"]), s]),
+    );
+    expect(Object.keys(byPath).sort()).toEqual(["/api/boom/7", "/api/captured/10", "/api/handled/9"]);
+
+    // Thrown in the handler, inside a router mounted on /api (where req.url is "/boom/7").
+    const boom = byPath["/api/boom/7"];
+    expect(boom).toMatchObject({ name: "GET /api/boom/:id", kind: SPAN_KIND.SERVER });
+    expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "express-boom-marker" });
+    expect(boom?.attributes["http.route"]).toBe("/api/boom/:id");
+    expect(boom?.attributes["http.response.status_code"]).toBe(500);
+    const [exception] = boom?.events.filter((e) => e.name === "exception") ?? [];
+    expect(exception?.attributes["exception.type"]).toBe("TypeError");
+    expect(exception?.attributes["exception.message"]).toBe("express-boom-marker");
+    expect(String(exception?.attributes["exception.stacktrace"])).toContain("express-app.mjs");
+
+    // Passed to next(), answered 500 by the app's own error middleware.
+    const handled = byPath["/api/handled/9"];
+    expect(handled?.name).toBe("GET /api/handled/:id");
+    expect(handled?.events.map((e) => e.attributes["exception.type"])).toEqual(["RangeError"]);
+
+    // Reported with captureException and then passed on: one exception, not two.
+    const captured = byPath["/api/captured/10"];
+    expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
+    expect(captured?.events[0]?.attributes["exception.message"]).toBe("captured-marker");
   });
 
   it("with exportSpans all, the official instrumentation traces incoming requests instead", async () => {

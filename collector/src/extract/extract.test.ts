@@ -358,7 +358,7 @@ describe("error extraction", () => {
       ["json", jsonTraces(spans)],
     ] as const) {
       const { errors } = processExport("traces", encoding, body, RECEIVED);
-      expect(errors.map((e) => [e.source, e.resource.serviceName, e.span.name])).toEqual([
+      expect(errors.map((e) => [e.source, e.resource.serviceName, e.span?.name])).toEqual([
         ["span_event", "checkout", "request handler - /api/boom/:id"],
         ["span_status", "checkout", "GET payments"],
         ["span_status", "checkout", "GET /api/slow"],

@@ -1,0 +1,154 @@
+import type { IncomingMessage } from "node:http";
+import { context } from "@opentelemetry/api";
+import { getRPCMetadata, hrTime, RPCType } from "@opentelemetry/core";
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from "@opentelemetry/instrumentation";
+import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
+import { noteRequestError } from "./request-errors.js";
+import { SDK_NAME, SDK_VERSION } from "./version.js";
+
+/** Express 4 keeps its router in lib/router; Express 5 uses the separate `router` package. */
+const EXPRESS_4 = [">=4.0.0 <5"];
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+type Patched = AnyFunction & { [ORIGINAL]?: AnyFunction };
+
+const ORIGINAL = Symbol("codewarden.express.original");
+
+/** Values Express passes to `next` that are not errors. */
+function isError(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== "route" && value !== "router";
+}
+
+function wrapMethod(
+  target: Record<string, unknown> | undefined,
+  name: string,
+  make: (original: AnyFunction) => AnyFunction,
+) {
+  const original = target?.[name] as Patched | undefined;
+  if (!target || typeof original !== "function" || original[ORIGINAL]) return;
+  const wrapped = make(original) as Patched;
+  wrapped[ORIGINAL] = original;
+  target[name] = wrapped;
+}
+
+function unwrapMethod(target: Record<string, unknown> | undefined, name: string) {
+  const current = target?.[name] as Patched | undefined;
+  if (target && current?.[ORIGINAL]) target[name] = current[ORIGINAL];
+}
+
+/**
+ * Express 4 for the "errors" mode, in place of `@opentelemetry/instrumentation-express`, which wraps every
+ * middleware and route handler of every request (a span, a bound `next`, a response listener and route
+ * bookkeeping per layer — 2–3× the CPU of a small Express app, docs/BENCHMARKS.md). An error tracker needs
+ * two things from Express, and both cost nothing on a request that succeeds:
+ *
+ * - the route: when a route is dispatched, the server span's RPC metadata gets `req.baseUrl` + the
+ *   route's path (`/api/items/:id`), which names the span (`GET /api/items/:id`) and sets `http.route`;
+ * - the error: Express catches what a handler throws (or is passed to `next(err)`) and sends it down its
+ *   error path — the next layers' `handle_error`, then the router's final callback. The first error a
+ *   request meets there is noted with its time; if the request then fails (5xx, or no answer), the server
+ *   span records it as its exception (http-server.ts), with its stack. A 4xx from an error handler records
+ *   nothing, and an error already passed to captureException is not recorded twice.
+ *
+ * No spans of its own. Express 5 (the `router` package) stays with the official instrumentation.
+ */
+export class ExpressLeanInstrumentation extends InstrumentationBase {
+  constructor() {
+    super(`${SDK_NAME}/express`, SDK_VERSION, {});
+  }
+
+  protected init() {
+    const file = (path: string, patch: (exports: Record<string, unknown>) => void, unpatch: typeof patch) =>
+      new InstrumentationNodeModuleFile(
+        path,
+        EXPRESS_4,
+        (exports: Record<string, unknown>) => {
+          try {
+            patch(exports);
+          } catch (error) {
+            this._diag.debug(`express: ${path} not patched`, error);
+          }
+          return exports;
+        },
+        (exports: Record<string, unknown>) => {
+          unpatch(exports);
+          return exports;
+        },
+      );
+    return [
+      new InstrumentationNodeModuleDefinition("express", EXPRESS_4, undefined, undefined, [
+        file(
+          "express/lib/router/route.js",
+          (Route) => wrapMethod(prototypeOf(Route), "dispatch", nameRoute),
+          (Route) => unwrapMethod(prototypeOf(Route), "dispatch"),
+        ),
+        file(
+          "express/lib/router/layer.js",
+          (Layer) => wrapMethod(prototypeOf(Layer), "handle_error", noteLayerError),
+          (Layer) => unwrapMethod(prototypeOf(Layer), "handle_error"),
+        ),
+        // The router's module exports the prototype that router instances inherit `handle` from.
+        file(
+          "express/lib/router/index.js",
+          (proto) => wrapMethod(proto, "handle", noteFinalError),
+          (proto) => unwrapMethod(proto, "handle"),
+        ),
+      ]),
+    ];
+  }
+}
+
+function prototypeOf(exports: Record<string, unknown>): Record<string, unknown> | undefined {
+  const proto = (exports as { prototype?: Record<string, unknown> }).prototype;
+  return typeof proto === "object" && proto !== null ? proto : undefined;
+}
+
+/** Route.prototype.dispatch(req, res, done): the matched route names the request. */
+function nameRoute(original: AnyFunction): AnyFunction {
+  return function dispatch(this: unknown, ...args: unknown[]) {
+    const path = (this as { path?: unknown }).path;
+    if (typeof path === "string") {
+      const rpc = getRPCMetadata(context.active());
+      if (rpc?.type === RPCType.HTTP) {
+        const baseUrl = (args[0] as { baseUrl?: unknown } | undefined)?.baseUrl;
+        rpc.route = `${typeof baseUrl === "string" ? baseUrl : ""}${path}`;
+      }
+    }
+    return original.apply(this, args);
+  };
+}
+
+/** Layer.prototype.handle_error(error, req, res, next): an error on its way down the stack. */
+function noteLayerError(original: AnyFunction): AnyFunction {
+  return function handle_error(this: unknown, ...args: unknown[]) {
+    if (isError(args[0])) noteRequestError(args[1] as IncomingMessage, args[0], hrTime());
+    return original.apply(this, args);
+  };
+}
+
+/** Router.handle(req, res, out): an error left over after the last layer goes to `out`. */
+function noteFinalError(original: AnyFunction): AnyFunction {
+  return function handle(this: unknown, ...args: unknown[]) {
+    const [req, , out] = args;
+    if (typeof out === "function") {
+      args[2] = function (this: unknown, ...outArgs: unknown[]) {
+        if (isError(outArgs[0])) noteRequestError(req as IncomingMessage, outArgs[0], hrTime());
+        return (out as AnyFunction).apply(this, outArgs);
+      };
+    }
+    return original.apply(this, args);
+  };
+}
+
+/** The official Express instrumentation, for Express 5 only (Express 4 gets ExpressLeanInstrumentation). */
+export class Express5Instrumentation extends ExpressInstrumentation {
+  override init() {
+    const definitions = super.init();
+    for (const definition of definitions) definition.supportedVersions = [">=5.0.0 <6"];
+    return definitions;
+  }
+}
