@@ -166,7 +166,10 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
         if (ended) return;
         ended = true;
         const status = res.headersSent ? res.statusCode : undefined;
-        const failed = threw || (status !== undefined && status >= 500);
+        // An error a framework handled on its way to a 5xx, or to no answer at all (express-lean.ts), is the
+        // span's exception; with a 2xx–4xx answer it was handled and is not an incident.
+        const noted = !threw && (status === undefined || status >= 500) ? takeRequestError(req) : undefined;
+        const failed = threw || (status !== undefined && status >= 500) || noted !== undefined;
         // A span nothing asked for and that carries no error is dropped without ever being started.
         if (!failed && !span.started && !span.carriesError) return span.end();
         span.materialize();
@@ -174,11 +177,14 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
           span.setAttribute(ATTR_ROUTE, rpc.route);
           span.updateName(`${req.method ?? "GET"} ${rpc.route}`);
         }
-        // An error a framework handled on its way to this failure (express-lean.ts) is the span's exception.
-        const noted = failed && !threw ? takeRequestError(req) : undefined;
         if (noted) {
           span.recordException(asException(noted.error), noted.time);
           span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(noted.error) });
+          if (status === undefined)
+            span.setAttribute(
+              ATTR_ERROR_TYPE,
+              noted.error instanceof Error ? noted.error.name : typeof noted.error,
+            );
         }
         // No status code when none was sent (the client went away, or the handler threw before answering).
         if (status !== undefined) {

@@ -108,7 +108,7 @@ describe("server spans by default (exportSpans: errors)", () => {
     });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("statuses=200,200,200,500,400,500,500");
+    expect(run.stdout).toContain("statuses=200,200,200,500,400,500,500,none");
 
     const spans = spansFrom(fixture.sink, before);
     // Only the three failed requests' server spans: nothing for the 200s and the 400, no Express spans.
@@ -116,7 +116,12 @@ describe("server spans by default (exportSpans: errors)", () => {
     const byPath: Record<string, DecodedSpan> = Object.fromEntries(
       spans.map((s) => [String(s.attributes["url.path"]), s]),
     );
-    expect(Object.keys(byPath).sort()).toEqual(["/api/boom/7", "/api/captured/10", "/api/handled/9"]);
+    expect(Object.keys(byPath).sort()).toEqual([
+      "/api/boom/7",
+      "/api/captured/10",
+      "/api/dropped/11",
+      "/api/handled/9",
+    ]);
 
     // Thrown in the handler, inside a router mounted on /api (where req.url is "/boom/7").
     const boom = byPath["/api/boom/7"];
@@ -138,6 +143,12 @@ describe("server spans by default (exportSpans: errors)", () => {
     const captured = byPath["/api/captured/10"];
     expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
     expect(captured?.events[0]?.attributes["exception.message"]).toBe("captured-marker");
+
+    // No answer at all: no status code, the error's class as error.type.
+    const dropped = byPath["/api/dropped/11"];
+    expect(dropped?.attributes["http.response.status_code"]).toBeUndefined();
+    expect(dropped?.attributes["error.type"]).toBe("SyntaxError");
+    expect(dropped?.status).toEqual({ code: STATUS_CODE.ERROR, message: "dropped-marker" });
   });
 
   it("with exportSpans all, the official instrumentation traces incoming requests instead", async () => {
