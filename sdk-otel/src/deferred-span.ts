@@ -17,9 +17,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
-
-/** The span event name the OpenTelemetry exception conventions use. */
-const EXCEPTION_EVENT = "exception";
+import { EXCEPTION_EVENT } from "./error-spans.js";
 
 /**
  * At most this many attributes, and this many event, exception and link calls, are buffered before the span

@@ -7,7 +7,7 @@ export type SpanExportMode = "errors" | "all";
 export const SPAN_EXPORT_MODES: readonly SpanExportMode[] = ["errors", "all"];
 
 /** The span event name the OpenTelemetry exception conventions use. */
-const EXCEPTION_EVENT = "exception";
+export const EXCEPTION_EVENT = "exception";
 
 /** Whether an ended span carries an error: status ERROR or an `exception` event. */
 export function spanCarriesError(span: ReadableSpan): boolean {

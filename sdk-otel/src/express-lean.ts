@@ -5,6 +5,7 @@ import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
+  isWrapped,
 } from "@opentelemetry/instrumentation";
 import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
 import { noteRequestError } from "./request-errors.js";
@@ -14,30 +15,10 @@ import { SDK_NAME, SDK_VERSION } from "./version.js";
 const EXPRESS_4 = [">=4.0.0 <5"];
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
-type Patched = AnyFunction & { [ORIGINAL]?: AnyFunction };
-
-const ORIGINAL = Symbol("codewarden.express.original");
 
 /** Values Express passes to `next` that are not errors. */
 function isError(value: unknown): boolean {
   return value !== undefined && value !== null && value !== "route" && value !== "router";
-}
-
-function wrapMethod(
-  target: Record<string, unknown> | undefined,
-  name: string,
-  make: (original: AnyFunction) => AnyFunction,
-) {
-  const original = target?.[name] as Patched | undefined;
-  if (!target || typeof original !== "function" || original[ORIGINAL]) return;
-  const wrapped = make(original) as Patched;
-  wrapped[ORIGINAL] = original;
-  target[name] = wrapped;
-}
-
-function unwrapMethod(target: Record<string, unknown> | undefined, name: string) {
-  const current = target?.[name] as Patched | undefined;
-  if (target && current?.[ORIGINAL]) target[name] = current[ORIGINAL];
 }
 
 /**
@@ -62,6 +43,18 @@ export class ExpressLeanInstrumentation extends InstrumentationBase {
   }
 
   protected init() {
+    // Wrapped with the instrumentation's own shimmer (_wrap/_unwrap), as http-server.ts does.
+    const wrap = (
+      target: Record<string, unknown> | undefined,
+      name: string,
+      make: (original: AnyFunction) => AnyFunction,
+    ) => {
+      if (target && typeof target[name] === "function" && !isWrapped(target[name]))
+        this._wrap(target, name, make as (original: unknown) => unknown);
+    };
+    const unwrap = (target: Record<string, unknown> | undefined, name: string) => {
+      if (target && isWrapped(target[name])) this._unwrap(target, name);
+    };
     const file = (path: string, patch: (exports: Record<string, unknown>) => void, unpatch: typeof patch) =>
       new InstrumentationNodeModuleFile(
         path,
@@ -83,19 +76,19 @@ export class ExpressLeanInstrumentation extends InstrumentationBase {
       new InstrumentationNodeModuleDefinition("express", EXPRESS_4, undefined, undefined, [
         file(
           "express/lib/router/route.js",
-          (Route) => wrapMethod(prototypeOf(Route), "dispatch", nameRoute),
-          (Route) => unwrapMethod(prototypeOf(Route), "dispatch"),
+          (Route) => wrap(prototypeOf(Route), "dispatch", nameRoute),
+          (Route) => unwrap(prototypeOf(Route), "dispatch"),
         ),
         file(
           "express/lib/router/layer.js",
-          (Layer) => wrapMethod(prototypeOf(Layer), "handle_error", noteLayerError),
-          (Layer) => unwrapMethod(prototypeOf(Layer), "handle_error"),
+          (Layer) => wrap(prototypeOf(Layer), "handle_error", noteLayerError),
+          (Layer) => unwrap(prototypeOf(Layer), "handle_error"),
         ),
         // The router's module exports the prototype that router instances inherit `handle` from.
         file(
           "express/lib/router/index.js",
-          (proto) => wrapMethod(proto, "handle", noteFinalError),
-          (proto) => unwrapMethod(proto, "handle"),
+          (proto) => wrap(proto, "handle", noteFinalError),
+          (proto) => unwrap(proto, "handle"),
         ),
       ]),
     ];
