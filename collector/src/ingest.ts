@@ -4,7 +4,7 @@ import { type ErrorQueue, QueueUnavailableError } from "@codewarden/common";
 import type pino from "pino";
 import { toErrorBatchJobs } from "./extract/batch";
 import type { Fanout } from "./fanout/forwarder";
-import { encodingOf, formatOf } from "./http/content";
+import { type BodyEncoding, encodingOf, formatOf } from "./http/content";
 import { BodyReadError, BodyTooLargeError, readBodyAndRaw } from "./http/read-body";
 import { CORS_HEADERS, sendOtlp } from "./http/respond";
 import { ingestKeyFromHeaders, type KeyResolver } from "./keys";
@@ -30,35 +30,19 @@ export interface IngestContext {
   fanout: Fanout | null;
 }
 
-/** Handles a request to /v1/{traces,logs,metrics} per the OTLP/HTTP specification. */
+/**
+ * Handles a request to /v1/{traces,logs,metrics} per the OTLP/HTTP specification.
+ *
+ * This runs for every export request, so it defines no closures: the all-in-one mode runs
+ * through tsx, whose transform names every function expression it creates (a measurable cost
+ * per request), and module-level functions are created once.
+ */
 export async function handleExport(
   signal: Signal,
   req: IncomingMessage,
   res: ServerResponse,
   ctx: IngestContext,
 ): Promise<void> {
-  const { metrics } = ctx;
-  let log: pino.Logger | undefined;
-  const reqLog = () => {
-    log ??= ctx.logger.child({ reqId: requestId(req), signal });
-    return log;
-  };
-  const reply = (status: number, format: OtlpFormat, body: Buffer, headers: Record<string, string> = {}) => {
-    metrics.requests.inc({ signal, status: String(status) });
-    sendOtlp(req, res, status, format, body, headers);
-  };
-  const fail = (
-    status: number,
-    reason: RejectReason,
-    format: OtlpFormat,
-    code: number,
-    message: string,
-    headers: Record<string, string> = {},
-  ) => {
-    metrics.rejects.inc({ reason });
-    reply(status, format, encodeStatus(format, code, message), headers);
-  };
-
   if (req.method === "OPTIONS" && req.headers.origin) {
     res.writeHead(204, CORS_HEADERS);
     res.end();
@@ -66,19 +50,25 @@ export async function handleExport(
   }
   if (req.method !== "POST") {
     return fail(
+      ctx,
+      signal,
+      req,
+      res,
       405,
       "method_not_allowed",
       "json",
       RPC_CODE.UNIMPLEMENTED,
       `${req.method} not allowed; use POST`,
-      {
-        allow: "POST",
-      },
+      { allow: "POST" },
     );
   }
   const format = formatOf(req.headers["content-type"]);
   if (!format) {
     return fail(
+      ctx,
+      signal,
+      req,
+      res,
       415,
       "unsupported_media_type",
       "json",
@@ -89,6 +79,10 @@ export async function handleExport(
   const encoding = encodingOf(req.headers);
   if (!encoding) {
     return fail(
+      ctx,
+      signal,
+      req,
+      res,
       415,
       "unsupported_media_type",
       format,
@@ -97,128 +91,228 @@ export async function handleExport(
     );
   }
   if (ctx.inflight.count >= ctx.maxConcurrent) {
-    return fail(503, "busy", format, RPC_CODE.UNAVAILABLE, "collector busy, retry later", {
-      "retry-after": "1",
-      connection: "close",
-    });
+    return fail(
+      ctx,
+      signal,
+      req,
+      res,
+      503,
+      "busy",
+      format,
+      RPC_CODE.UNAVAILABLE,
+      "collector busy, retry later",
+      {
+        "retry-after": "1",
+        connection: "close",
+      },
+    );
   }
 
   ctx.inflight.count++;
   try {
-    await authenticatedExport();
+    await authenticatedExport(signal, req, res, ctx, format, encoding);
   } finally {
     ctx.inflight.count--;
   }
+}
 
-  async function authenticatedExport(): Promise<void> {
-    const fmt = format!;
-    const key = ingestKeyFromHeaders(req.headers);
-    if (!key) return fail(401, "unauthorized", fmt, RPC_CODE.UNAUTHENTICATED, "missing ingest key");
-    let grant: Awaited<ReturnType<KeyResolver["resolve"]>>;
+function reply(
+  ctx: IngestContext,
+  signal: Signal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  format: OtlpFormat,
+  body: Buffer,
+  headers?: Record<string, string>,
+): void {
+  ctx.metrics.requests.inc({ signal, status: String(status) });
+  sendOtlp(req, res, status, format, body, headers);
+}
+
+function fail(
+  ctx: IngestContext,
+  signal: Signal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  reason: RejectReason,
+  format: OtlpFormat,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+): void {
+  ctx.metrics.rejects.inc({ reason });
+  reply(ctx, signal, req, res, status, format, encodeStatus(format, code, message), headers);
+}
+
+/** A logger for this request (only built when something is logged). */
+function requestLog(ctx: IngestContext, signal: Signal, req: IncomingMessage): pino.Logger {
+  return ctx.logger.child({ reqId: requestId(req), signal });
+}
+
+async function authenticatedExport(
+  signal: Signal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: IngestContext,
+  fmt: OtlpFormat,
+  encoding: BodyEncoding,
+): Promise<void> {
+  const { metrics } = ctx;
+  const key = ingestKeyFromHeaders(req.headers);
+  if (!key)
+    return fail(
+      ctx,
+      signal,
+      req,
+      res,
+      401,
+      "unauthorized",
+      fmt,
+      RPC_CODE.UNAUTHENTICATED,
+      "missing ingest key",
+    );
+  let grant = ctx.keys.cached(key);
+  if (grant === undefined) {
     try {
       grant = await ctx.keys.resolve(key);
     } catch (err) {
-      reqLog().error({ err }, "ingest key lookup failed");
-      return fail(503, "auth_unavailable", fmt, RPC_CODE.UNAVAILABLE, "cannot verify the ingest key now", {
-        "retry-after": "5",
-      });
-    }
-    if (!grant)
-      return fail(401, "unauthorized", fmt, RPC_CODE.UNAUTHENTICATED, "unknown or revoked ingest key");
-    // Checked before the body is read, so a flood costs no decoding.
-    const wait = ctx.rateLimiter?.check(grant.keyId) ?? 0;
-    if (wait > 0) {
+      requestLog(ctx, signal, req).error({ err }, "ingest key lookup failed");
       return fail(
-        429,
-        "rate_limited",
+        ctx,
+        signal,
+        req,
+        res,
+        503,
+        "auth_unavailable",
         fmt,
-        RPC_CODE.RESOURCE_EXHAUSTED,
-        `ingest key over its rate limit, retry after ${wait} s`,
-        { "retry-after": String(wait) },
+        RPC_CODE.UNAVAILABLE,
+        "cannot verify the ingest key now",
+        { "retry-after": "5" },
       );
     }
+  }
+  if (!grant) {
+    return fail(
+      ctx,
+      signal,
+      req,
+      res,
+      401,
+      "unauthorized",
+      fmt,
+      RPC_CODE.UNAUTHENTICATED,
+      "unknown or revoked ingest key",
+    );
+  }
+  // Checked before the body is read, so a flood costs no decoding.
+  const wait = ctx.rateLimiter?.check(grant.keyId) ?? 0;
+  if (wait > 0) {
+    return fail(
+      ctx,
+      signal,
+      req,
+      res,
+      429,
+      "rate_limited",
+      fmt,
+      RPC_CODE.RESOURCE_EXHAUSTED,
+      `ingest key over its rate limit, retry after ${wait} s`,
+      { "retry-after": String(wait) },
+    );
+  }
 
-    let body: Buffer;
-    let raw: Buffer | null;
-    try {
-      ({ body, raw } = await readBodyAndRaw(req, encoding!, ctx.maxBodyBytes, ctx.fanout !== null));
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        return fail(413, "too_large", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, { connection: "close" });
-      }
-      if (err instanceof BodyReadError) {
-        return fail(400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, {
-          connection: "close",
-        });
-      }
-      throw err;
-    }
-
-    const receivedAt = new Date().toISOString();
-    let result: ReturnType<typeof processExport>;
-    try {
-      result = processExport(signal, fmt, body, receivedAt);
-    } catch (err) {
-      if (err instanceof DecodeError) {
-        reqLog().debug({ err: err.message, projectId: grant.projectId }, "undecodable export request");
-        return fail(400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message);
-      }
-      throw err;
-    }
-    ctx.rateLimiter?.charge(grant.keyId, result.items);
-
-    if (result.errors.length > 0) {
-      const started = performance.now();
-      try {
-        for (const job of toErrorBatchJobs(grant.projectId, receivedAt, result.errors))
-          await ctx.queue.enqueue(job);
-      } catch (err) {
-        if (err instanceof QueueUnavailableError) {
-          reqLog().warn({ err: err.message, projectId: grant.projectId }, "error queue unavailable");
-          return fail(
-            503,
-            "queue_unavailable",
-            fmt,
-            RPC_CODE.UNAVAILABLE,
-            "error queue unavailable, retry later",
-            {
-              "retry-after": String(err.retryAfterSeconds),
-            },
-          );
-        }
-        throw err;
-      } finally {
-        metrics.enqueueSeconds.observe((performance.now() - started) / 1000);
-      }
-      for (const e of result.errors) metrics.errorsExtracted.inc({ source: e.source });
-    }
-
-    if (signal === "traces") metrics.spans.inc({}, result.items);
-    else if (signal === "logs") metrics.logRecords.inc({}, result.items);
-    else metrics.dataPoints.inc({}, result.items);
-
-    if (ctx.fanout && raw) {
-      const contentEncoding = req.headers["content-encoding"]?.trim();
-      ctx.fanout.forward({
-        signal,
-        body: raw,
-        contentType: req.headers["content-type"]!,
-        contentEncoding: encoding === "identity" ? undefined : contentEncoding,
+  let body: Buffer;
+  let raw: Buffer | null;
+  try {
+    ({ body, raw } = await readBodyAndRaw(req, encoding, ctx.maxBodyBytes, ctx.fanout !== null));
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      return fail(ctx, signal, req, res, 413, "too_large", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, {
+        connection: "close",
       });
     }
-
-    if (result.rejected > 0) {
-      if (result.malformed > 0) metrics.rejects.inc({ reason: "malformed_item" }, result.malformed);
-      if (result.overflow > 0) metrics.rejects.inc({ reason: "too_many_errors" }, result.overflow);
-      reqLog().info(
-        { projectId: grant.projectId, malformed: result.malformed, overflow: result.overflow },
-        "partial success",
-      );
-      const partial = { rejected: result.rejected, message: result.message };
-      return reply(200, fmt, encodeExportResponse(fmt, signal, partial));
+    if (err instanceof BodyReadError) {
+      return fail(ctx, signal, req, res, 400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, {
+        connection: "close",
+      });
     }
-    reply(200, fmt, encodeExportResponse(fmt, signal));
+    throw err;
   }
+
+  const receivedAt = new Date().toISOString();
+  let result: ReturnType<typeof processExport>;
+  try {
+    result = processExport(signal, fmt, body, receivedAt);
+  } catch (err) {
+    if (err instanceof DecodeError) {
+      requestLog(ctx, signal, req).debug(
+        { err: err.message, projectId: grant.projectId },
+        "undecodable export request",
+      );
+      return fail(ctx, signal, req, res, 400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message);
+    }
+    throw err;
+  }
+  ctx.rateLimiter?.charge(grant.keyId, result.items);
+
+  if (result.errors.length > 0) {
+    const started = performance.now();
+    try {
+      for (const job of toErrorBatchJobs(grant.projectId, receivedAt, result.errors))
+        await ctx.queue.enqueue(job);
+    } catch (err) {
+      if (err instanceof QueueUnavailableError) {
+        requestLog(ctx, signal, req).warn(
+          { err: err.message, projectId: grant.projectId },
+          "error queue unavailable",
+        );
+        return fail(
+          ctx,
+          signal,
+          req,
+          res,
+          503,
+          "queue_unavailable",
+          fmt,
+          RPC_CODE.UNAVAILABLE,
+          "error queue unavailable, retry later",
+          { "retry-after": String(err.retryAfterSeconds) },
+        );
+      }
+      throw err;
+    } finally {
+      metrics.enqueueSeconds.observe((performance.now() - started) / 1000);
+    }
+    for (const e of result.errors) metrics.errorsExtracted.inc({ source: e.source });
+  }
+
+  if (signal === "traces") metrics.spans.inc({}, result.items);
+  else if (signal === "logs") metrics.logRecords.inc({}, result.items);
+  else metrics.dataPoints.inc({}, result.items);
+
+  if (ctx.fanout && raw) {
+    const contentEncoding = req.headers["content-encoding"]?.trim();
+    ctx.fanout.forward({
+      signal,
+      body: raw,
+      contentType: req.headers["content-type"]!,
+      contentEncoding: encoding === "identity" ? undefined : contentEncoding,
+    });
+  }
+
+  if (result.rejected > 0) {
+    if (result.malformed > 0) metrics.rejects.inc({ reason: "malformed_item" }, result.malformed);
+    if (result.overflow > 0) metrics.rejects.inc({ reason: "too_many_errors" }, result.overflow);
+    requestLog(ctx, signal, req).info(
+      { projectId: grant.projectId, malformed: result.malformed, overflow: result.overflow },
+      "partial success",
+    );
+    const partial = { rejected: result.rejected, message: result.message };
+    return reply(ctx, signal, req, res, 200, fmt, encodeExportResponse(fmt, signal, partial));
+  }
+  reply(ctx, signal, req, res, 200, fmt, encodeExportResponse(fmt, signal));
 }
 
 /** The caller's X-Request-Id when it looks sane, else a fresh one. */

@@ -39,6 +39,11 @@ interface Entry {
 export interface KeyResolver {
   /** The grant of a key, or null when it is unknown or revoked. Throws when the database fails. */
   resolve(key: string): Promise<IngestKeyGrant | null>;
+  /**
+   * The grant of a key when the cache answers (null: known to be unknown or revoked), without
+   * waiting; undefined when only `resolve` can tell. Saves the hot path an await per request.
+   */
+  cached(key: string): IngestKeyGrant | null | undefined;
   /** Cached entries (for tests and metrics). */
   readonly size: number;
 }
@@ -68,9 +73,9 @@ export function createKeyResolver(opts: KeyResolverOptions): KeyResolver {
     });
   }
 
-  function remember(hash: string, grant: IngestKeyGrant | null): void {
-    cache.delete(hash);
-    cache.set(hash, { grant, expiresAt: now() + (grant ? positiveTtl : negativeTtl) });
+  function remember(key: string, grant: IngestKeyGrant | null): void {
+    cache.delete(key);
+    cache.set(key, { grant, expiresAt: now() + (grant ? positiveTtl : negativeTtl) });
     while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
   }
 
@@ -78,23 +83,31 @@ export function createKeyResolver(opts: KeyResolverOptions): KeyResolver {
     get size() {
       return cache.size;
     },
+    cached(key) {
+      if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
+      const hit = cache.get(key);
+      if (!hit || hit.expiresAt <= now()) return undefined;
+      if (hit.grant) touch(hit.grant);
+      return hit.grant;
+    },
     async resolve(key) {
       if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
-      const hash = hashSecret(key);
-      const hit = cache.get(hash);
+      // Cached by the key itself, so a hit costs no hashing (the key is in this request's
+      // memory anyway); the database only ever sees, and stores, its hash.
+      const hit = cache.get(key);
       let grant: IngestKeyGrant | null;
       if (hit && hit.expiresAt > now()) {
         grant = hit.grant;
       } else {
-        let pending = inflight.get(hash);
+        let pending = inflight.get(key);
         if (!pending) {
-          pending = findIngestKeyGrant(opts.db, hash)
+          pending = findIngestKeyGrant(opts.db, hashSecret(key))
             .then((g) => {
-              remember(hash, g);
+              remember(key, g);
               return g;
             })
-            .finally(() => inflight.delete(hash));
-          inflight.set(hash, pending);
+            .finally(() => inflight.delete(key));
+          inflight.set(key, pending);
         }
         grant = await pending;
       }

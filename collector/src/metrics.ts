@@ -2,9 +2,22 @@
 
 type Labels = Record<string, string>;
 
+/** Rendered label sets by their raw form; label values come from small closed sets, so this stays small. */
+const labelKeys = new Map<string, string>();
+const MAX_LABEL_KEYS = 10_000;
+
+/** The rendered, sorted and escaped label set (`a="x",b="y"`), memoised: this runs on every request. */
 function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(",");
+  let raw = "";
+  for (const k in labels) raw += `${k}\u0000${labels[k]}\u0000`;
+  let key = labelKeys.get(raw);
+  if (key === undefined) {
+    const keys = Object.keys(labels).sort();
+    key = keys.map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(",");
+    if (labelKeys.size >= MAX_LABEL_KEYS) labelKeys.clear();
+    labelKeys.set(raw, key);
+  }
+  return key;
 }
 
 function escapeLabel(v: string): string {

@@ -195,6 +195,58 @@ describe("collector with PGlite and the in-process queue", () => {
     expect((await send(`${base}/healthz`, { method: "GET" })).status).toBe(200);
   });
 
+  it("stops reading an uncompressed chunked body (no Content-Length) at the limit: 413, connection closed", async () => {
+    const before = await send(`${base}/metrics`, { method: "GET" });
+    const tooLarge = (text: string) => Number(/rejects_total\{reason="too_large"\} (\d+)/.exec(text)?.[1] ?? 0);
+    const res = await send(`${base}/v1/traces`, {
+      headers: { "content-type": "application/x-protobuf", "transfer-encoding": "chunked", ...auth() },
+      body: Buffer.alloc(MAX_BODY + 1),
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.connection).toBe("close");
+    const after = await send(`${base}/metrics`, { method: "GET" });
+    expect(tooLarge(after.body.toString())).toBe(tooLarge(before.body.toString()) + 1);
+    // At the limit exactly, the same body is accepted (one unknown bytes field fills it).
+    const len = MAX_BODY - 1 - 4;
+    const atLimit = Buffer.concat([Buffer.from([(15 << 3) | 2]), encodeVarint(len), Buffer.alloc(len)]);
+    const ok = await send(`${base}/v1/traces`, {
+      headers: { "content-type": "application/x-protobuf", "transfer-encoding": "chunked", ...auth() },
+      body: atLimit,
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it("frees the export slot of a client that disconnects in the middle of a body", async () => {
+    const c = await startCollector(
+      { port: 0, host: "127.0.0.1", dataDir: "memory://", queuePrefix: "unused", maxBodyBytes: MAX_BODY },
+      { db: handle.db, queue, logger },
+      { maxConcurrentExports: 1 },
+    );
+    try {
+      for (const encoding of ["identity", "gzip"]) {
+        const socket = netConnect(c.port, "127.0.0.1");
+        await new Promise<void>((resolve) => socket.once("connect", resolve));
+        socket.write(
+          `POST /v1/traces HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-protobuf\r\ncontent-encoding: ${encoding}\r\nauthorization: Bearer ${key}\r\ncontent-length: 100000\r\n\r\n`,
+        );
+        socket.write(Buffer.alloc(1000));
+        await new Promise((r) => setTimeout(r, 100));
+        socket.destroy();
+        await new Promise((r) => setTimeout(r, 100));
+        // The only slot is free again: the next export is served, not answered 503.
+        const res = await send(`http://127.0.0.1:${c.port}/v1/traces`, {
+          headers: { "content-type": "application/json", ...auth() },
+          body: "{}",
+        });
+        expect(res.status, encoding).toBe(200);
+      }
+      const metrics = (await send(`http://127.0.0.1:${c.port}/metrics`, { method: "GET" })).body.toString();
+      expect(metrics).toMatch(/rejects_total\{reason="decode_error"\} 2\b/);
+    } finally {
+      await c.close();
+    }
+  });
+
   it("answers CORS preflights and adds CORS headers for browser exporters", async () => {
     const pre = await send(`${base}/v1/traces`, {
       method: "OPTIONS",

@@ -18,6 +18,12 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
   "access-control-max-age": "86400",
 };
 
+/** The headers of an empty OTLP response, per format, as a flat list (the usual success: built once). */
+const EMPTY_RESPONSE_HEADERS: Record<OtlpFormat, string[]> = {
+  protobuf: ["content-type", CONTENT_TYPES.protobuf, "content-length", "0"],
+  json: ["content-type", CONTENT_TYPES.json, "content-length", "0"],
+};
+
 /** Writes an OTLP response in the given format, gzipped when large and the client accepts gzip. */
 export function sendOtlp(
   req: IncomingMessage,
@@ -25,8 +31,14 @@ export function sendOtlp(
   status: number,
   format: OtlpFormat,
   body: Buffer,
-  headers: Record<string, string>,
+  headers?: Record<string, string>,
 ): void {
+  if (body.length === 0 && headers === undefined && req.headers.origin === undefined) {
+    // The usual success: an empty body, with the headers in one write (not a writev).
+    res.writeHead(status, EMPTY_RESPONSE_HEADERS[format]);
+    res.end();
+    return;
+  }
   let payload = body;
   const out: Record<string, string | number> = { "content-type": CONTENT_TYPES[format], ...headers };
   if (req.headers.origin) Object.assign(out, CORS_HEADERS);
@@ -37,7 +49,6 @@ export function sendOtlp(
   }
   out["content-length"] = payload.length;
   res.writeHead(status, out);
-  // An empty body (the usual success) goes out with the headers in one write, not a writev.
   if (payload.length === 0) res.end();
   else res.end(payload);
 }

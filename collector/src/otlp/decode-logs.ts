@@ -1,12 +1,12 @@
 import { ATTR } from "@codewarden/common";
 import { decodeAnyValue, decodeAttributeInto, keyValueHasKey, utf8 } from "./decode-common";
-import { walkExportRequest } from "./decode-envelope";
-import type { DecodedLogRecord, DecodedLogs } from "./model";
+import { type WalkCallbacks, walkExportRequest } from "./decode-envelope";
+import type { Attributes, DecodedLogRecord, DecodedLogs } from "./model";
 import {
+  asDecodeError,
   createReader,
   expectEnd,
   expectWire,
-  guardDecode,
   idToHex,
   messageEnd,
   type Reader,
@@ -36,18 +36,28 @@ const EXCEPTION_KEYS = [utf8(ATTR.exceptionType), utf8(ATTR.exceptionMessage)];
  * those carrying `exception.type` or `exception.message` are decoded fully. Throws DecodeError.
  */
 export function decodeLogsProto(bytes: Uint8Array): DecodedLogs {
-  return guardDecode("ExportLogsServiceRequest", () => {
-    const out: DecodedLogs = { logRecordCount: 0, malformed: 0, candidates: [] };
-    walkExportRequest(createReader(bytes), {
-      decodeItem: (r, index) => {
-        out.logRecordCount++;
-        return decodeRecordIfCandidate(r, index);
-      },
-      onItem: (resource, record) => out.candidates.push({ resource, record }),
-      onMalformed: () => out.malformed++,
-    });
-    return out;
-  });
+  const walk = new LogsWalk();
+  try {
+    walkExportRequest(createReader(bytes), walk);
+  } catch (err) {
+    throw asDecodeError("ExportLogsServiceRequest", err);
+  }
+  return walk.out;
+}
+
+/** The walk's callbacks as methods, not per-request closures (this runs for every request). */
+class LogsWalk implements WalkCallbacks<DecodedLogRecord> {
+  readonly out: DecodedLogs = { logRecordCount: 0, malformed: 0, candidates: [] };
+  decodeItem(r: Reader, index: number): DecodedLogRecord | null {
+    this.out.logRecordCount++;
+    return decodeRecordIfCandidate(r, index);
+  }
+  onItem(resource: Attributes, record: DecodedLogRecord): void {
+    this.out.candidates.push({ resource, record });
+  }
+  onMalformed(): void {
+    this.out.malformed++;
+  }
 }
 
 function decodeRecordIfCandidate(r: Reader, index: number): DecodedLogRecord | null {

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import protobuf from "protobufjs/minimal";
 import { describe, expect, it } from "vitest";
 import {
   jsonTraces,
@@ -96,5 +97,97 @@ describe("trace decoding against the official serializers", () => {
   it("decodes an empty request", () => {
     expect(decodeTracesProto(new Uint8Array())).toEqual({ spanCount: 0, malformed: 0, candidates: [] });
     expect(decodeTracesJson(Buffer.from("{}"))).toEqual({ spanCount: 0, malformed: 0, candidates: [] });
+  });
+});
+
+describe("the span scan on hand-built bytes", () => {
+  // ExportTraceServiceRequest { resource_spans = 1 { scope_spans = 2 { spans = 2 } } }
+  function request(spans: Uint8Array[]): Uint8Array {
+    const w = protobuf.Writer.create();
+    w.uint32((1 << 3) | 2).fork(); // resource_spans
+    w.uint32((2 << 3) | 2).fork(); // scope_spans
+    for (const span of spans) w.uint32((2 << 3) | 2).bytes(span);
+    w.ldelim().ldelim();
+    return w.finish();
+  }
+  const name = (n: string) =>
+    protobuf.Writer.create()
+      .uint32((5 << 3) | 2)
+      .string(n)
+      .finish();
+  const cat = (...parts: Uint8Array[]) => Buffer.concat(parts);
+  function exceptionSpan(): Uint8Array {
+    const w = protobuf.Writer.create();
+    w.uint32((1 << 3) | 2).bytes(Buffer.alloc(16, 1)); // trace_id
+    w.uint32((2 << 3) | 2).bytes(Buffer.alloc(8, 2)); // span_id
+    w.uint32((5 << 3) | 2).string("GET /boom");
+    w.uint32((6 << 3) | 0).int32(2); // kind SERVER
+    w.uint32((7 << 3) | 1)
+      .fixed64(1)
+      .uint32((8 << 3) | 1)
+      .fixed64(2); // start, end
+    w.uint32((11 << 3) | 2).fork(); // events
+    w.uint32((1 << 3) | 1).fixed64(3);
+    w.uint32((2 << 3) | 2).string("exception");
+    w.uint32((3 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 2)
+      .string("exception.type");
+    w.uint32((2 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 2)
+      .string("Boom")
+      .ldelim()
+      .ldelim();
+    w.ldelim();
+    return w.finish();
+  }
+
+  it("skips varint, fixed64 and fixed32 fields inline and rejects bad ones as malformed items", () => {
+    const ok = cat(name("ok"), Buffer.from([0x30, 0x96, 0x01]), Buffer.from([0x39, 1, 2, 3, 4, 5, 6, 7, 8]));
+    const withFixed32 = cat(name("f32"), Buffer.from([0x7d, 1, 2, 3, 4])); // field 15 as fixed32: skipped
+    const varintRunsPastEnd = cat(name("v"), Buffer.from([0x30, 0x80])); // kind's varint never ends
+    const varintTooLong = cat(name("v11"), Buffer.from([0x30, ...Array(10).fill(0x80), 0x01]));
+    const fixed64PastEnd = cat(name("f64"), Buffer.from([0x39, 1, 2, 3])); // start time cut short
+    const groupWireType = cat(name("g"), Buffer.from([0x33])); // wire type 3 (start group)
+    const fieldZero = cat(Buffer.from([0x02, 0x00]), name("z")); // field number 0
+    const decoded = decodeTracesProto(
+      request([
+        ok,
+        varintRunsPastEnd,
+        withFixed32,
+        varintTooLong,
+        exceptionSpan(),
+        fixed64PastEnd,
+        groupWireType,
+        fieldZero,
+      ]),
+    );
+    expect(decoded.spanCount).toBe(8);
+    expect(decoded.malformed).toBe(5);
+    expect(decoded.candidates.map((c) => [c.span.index, c.span.name, c.span.kind])).toEqual([
+      [4, "GET /boom", 2],
+    ]);
+    expect(decoded.candidates[0]!.span.exceptionEvents[0]!.attributes.get("exception.type")).toBe("Boom");
+  });
+
+  it("reads multi-byte lengths (a 20 KiB attribute, a 3-byte varint) before a candidate's fields", () => {
+    const big = protobuf.Writer.create();
+    big
+      .uint32((9 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 2)
+      .string("blob");
+    big
+      .uint32((2 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 2)
+      .string("x".repeat(20_000))
+      .ldelim()
+      .ldelim();
+    const span = cat(big.finish(), exceptionSpan());
+    const decoded = decodeTracesProto(request([span]));
+    expect(decoded).toMatchObject({ spanCount: 1, malformed: 0 });
+    expect(decoded.candidates[0]!.span.attributes.get("blob")).toBe("x".repeat(20_000));
   });
 });

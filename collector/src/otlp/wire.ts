@@ -29,9 +29,14 @@ export function guardDecode<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (!isReaderError(err)) throw err;
-    throw new DecodeError(`invalid ${what}: ${err.message.slice(0, 200)}`);
+    throw asDecodeError(what, err);
   }
+}
+
+/** What guardDecode throws for `err`: a DecodeError for a reader failure, else `err` itself (a bug). */
+export function asDecodeError(what: string, err: unknown): unknown {
+  if (!isReaderError(err)) return err;
+  return new DecodeError(`invalid ${what}: ${err.message.slice(0, 200)}`);
 }
 
 /**
@@ -55,7 +60,9 @@ export function isReaderError(err: unknown): err is Error {
  * loops allocate nothing); field number 0 is illegal.
  */
 export function readTag(r: Reader): number {
-  const tag = r.uint32();
+  let tag = r.pos < r.len ? (r.buf[r.pos] as number) : 0x80;
+  if (tag < 0x80) r.pos++;
+  else tag = r.uint32();
   if (tag >>> 3 === 0) throw new DecodeError(`illegal field number 0 at offset ${r.pos}`);
   return tag;
 }
@@ -67,10 +74,32 @@ export function expectWire(field: number, wire: number, expected: number): void 
 
 /** Reads the length prefix of an embedded message and returns the offset where it ends. */
 export function messageEnd(r: Reader): number {
-  const len = r.uint32();
+  const len = readLength(r);
   const end = r.pos + len;
   if (end > r.len) throw new DecodeError(`embedded message of ${len} bytes overruns its parent`);
   return end;
+}
+
+/**
+ * Reads a length prefix (a varint uint32). One- and two-byte varints (lengths below 16 KiB:
+ * nearly every attribute, event and span) are read inline; longer ones through the Reader.
+ */
+export function readLength(r: Reader): number {
+  const buf = r.buf;
+  const pos = r.pos;
+  if (pos + 1 < r.len) {
+    const b0 = buf[pos] as number;
+    if (b0 < 0x80) {
+      r.pos = pos + 1;
+      return b0;
+    }
+    const b1 = buf[pos + 1] as number;
+    if (b1 < 0x80) {
+      r.pos = pos + 2;
+      return (b0 & 0x7f) | (b1 << 7);
+    }
+  }
+  return r.uint32();
 }
 
 /** Checks that a walk ended exactly at the end of its message (no field overran it). */
@@ -83,7 +112,7 @@ export function skipField(r: Reader, wire: number): void {
   switch (wire) {
     case WIRE_LEN: {
       // The common case (attributes, names, ids), inline: a length and a jump.
-      const len = r.uint32();
+      const len = readLength(r);
       const end = r.pos + len;
       if (end > r.len) throw new RangeError(`index out of range: ${r.pos} + ${len} > ${r.len}`);
       r.pos = end;
