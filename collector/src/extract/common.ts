@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { ATTR, type ErrorEvent, LIMITS, type ResourceInfo } from "@codewarden/common";
 import type { AnyValue, Attributes } from "../otlp/model";
 import { capString, scalarString } from "./strings";
@@ -121,7 +121,7 @@ export function createEventKeyer(): (parts: EventKeyParts) => string {
   return (parts) => {
     let material: string;
     if (parts.source !== "span_status" && parts.traceId && parts.spanId) {
-      const digest = createHash("sha256").update(parts.message, "utf8").digest("hex").slice(0, 16);
+      const digest = hash("sha256", parts.message).slice(0, 16);
       const second = parts.timeUnixNano > 0n ? (parts.timeUnixNano / 1_000_000_000n).toString() : "";
       const base = ["exception", parts.traceId, parts.spanId, parts.exceptionType, digest, second].join("|");
       const n = seen.get(`${parts.source}|${base}`) ?? 0;
@@ -137,7 +137,7 @@ export function createEventKeyer(): (parts: EventKeyParts) => string {
         parts.exceptionType,
       ].join("|");
     }
-    return createHash("sha256").update(material, "utf8").digest("hex").slice(0, 32);
+    return hash("sha256", material).slice(0, 32);
   };
 }
 
