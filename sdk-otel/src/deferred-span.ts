@@ -27,6 +27,9 @@ const MAX_BUFFERED_CALLS = 512;
 
 type Call = (span: Span) => void;
 
+/** The status of every span that has none yet (replaced, never changed in place). */
+const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+
 /**
  * Now, in milliseconds since the epoch with sub-millisecond precision, on the same clock as the SDK's
  * `hrTime()`. (A bare `performance.now()` would be converted by each span with its own `Date.now()`-based
@@ -63,7 +66,7 @@ export class DeferredSpan implements Span {
   private attributeCount = 0;
   private ended = false;
   /** The status so far (applied when the span starts; then the real span's own). */
-  private status: SpanStatus = { code: SpanStatusCode.UNSET };
+  private status: SpanStatus = UNSET_STATUS;
   private exceptionEvent = false;
 
   constructor(

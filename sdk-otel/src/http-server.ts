@@ -3,8 +3,10 @@ import {
   type Context,
   context,
   type Exception,
+  INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
+  type Span,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
@@ -53,8 +55,12 @@ const MAX_PATH = 2048;
 const MAX_HEADER_VALUE = 512;
 
 type Emit = Server["emit"];
-/** `http` exports both classes; `https` only its Server (its requests are http's IncomingMessage). */
-type HttpModule = { Server: { prototype: Server }; IncomingMessage?: { prototype: IncomingMessage } };
+/** `http` exports all three classes; `https` only its Server (its requests and responses are http's). */
+type HttpModule = {
+  Server: { prototype: Server };
+  IncomingMessage?: { prototype: IncomingMessage };
+  ServerResponse?: { prototype: ServerResponse };
+};
 
 function isWrapped(fn: unknown, marker: symbol): boolean {
   return typeof fn === "function" && marker in fn;
@@ -94,6 +100,86 @@ function hostAndPort(host: string | undefined, https: boolean): [string, number]
   return [name, Number.isInteger(port) && port > 0 && port < 65536 ? port : https ? 443 : 80];
 }
 
+/** The context key a Context setter uses, learnt by calling it on a context that records it. */
+function keyUsedBy(set: (ctx: Context) => Context): symbol {
+  let key: symbol | undefined;
+  const recorder: Context = {
+    getValue: () => undefined,
+    setValue(k) {
+      key = k;
+      return recorder;
+    },
+    deleteValue: () => recorder,
+  };
+  set(recorder);
+  if (key === undefined) throw new Error("the context setter set no key");
+  return key;
+}
+
+const SPAN_KEY = keyUsedBy((ctx) => trace.setSpan(ctx, trace.wrapSpanContext(INVALID_SPAN_CONTEXT)));
+const RPC_METADATA_KEY = keyUsedBy((ctx) =>
+  setRPCMetadata(ctx, { type: RPCType.HTTP, span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT) }),
+);
+
+/**
+ * The request's context: its parent (the extracted trace context) with the server span and the RPC metadata.
+ * The same values as `setRPCMetadata(trace.setSpan(parent, span), rpc)`, without copying the parent's values
+ * twice for every request; the first `setValue` or `deleteValue` on it builds that context and derives from it.
+ */
+class RequestContext implements Context {
+  private expanded: Context | undefined;
+
+  constructor(
+    private readonly parent: Context,
+    private readonly span: Span,
+    private readonly rpc: RPCMetadata,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    if (key === SPAN_KEY) return this.span;
+    if (key === RPC_METADATA_KEY) return this.rpc;
+    return this.parent.getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return this.expand().setValue(key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return this.expand().deleteValue(key);
+  }
+
+  private expand(): Context {
+    this.expanded ??= this.parent.setValue(SPAN_KEY, this.span).setValue(RPC_METADATA_KEY, this.rpc);
+    return this.expanded;
+  }
+}
+
+/** The header names (lower case) the global propagator reads, and their lengths; undefined: it does not say. */
+let propagationFields: { list: string[]; names: Set<string>; lengths: Set<number> } | undefined;
+
+/**
+ * Whether the request carries a header the global propagator reads (`traceparent`, `tracestate`, `baggage` by
+ * default), found in the raw header list so that no headers object is built for a request without one. True
+ * when the propagator does not list its fields.
+ */
+function carriesPropagationFields(req: IncomingMessage): boolean {
+  const list = propagation.fields();
+  if (list.length === 0) return true;
+  let known = propagationFields;
+  if (!known || known.list.length !== list.length || known.list.some((f, i) => f !== list[i])) {
+    const names = new Set(list.map((f) => f.toLowerCase()));
+    known = { list, names, lengths: new Set([...names].map((f) => f.length)) };
+    propagationFields = known;
+  }
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (known.lengths.has(name.length) && known.names.has(name.toLowerCase())) return true;
+  }
+  return false;
+}
+
 /**
  * Server spans for incoming node:http / node:https requests, made for the default `exportSpans: "errors"`
  * mode, where almost every server span is recorded and then dropped.
@@ -131,6 +217,9 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
             const proto = moduleExports.Server.prototype;
             const incoming = moduleExports.IncomingMessage?.prototype;
             if (incoming && !isWrapped(incoming.emit, BOUND_EMIT)) this._wrap(incoming, "emit", requestEmit);
+            const response = moduleExports.ServerResponse?.prototype;
+            if (response && !isWrapped(response.emit, RESPONSE_EMIT))
+              this._wrap(response, "emit", responseEmit);
             // `http` and `node:http` are one module object: patch it once.
             if (!(OURS in proto.emit)) {
               this._wrap(proto, "emit", (original: Emit) => {
@@ -146,6 +235,8 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
             if (proto && OURS in proto.emit) this._unwrap(proto, "emit");
             const incoming = moduleExports?.IncomingMessage?.prototype;
             if (incoming && isWrapped(incoming.emit, BOUND_EMIT)) this._unwrap(incoming, "emit");
+            const response = moduleExports?.ServerResponse?.prototype;
+            if (response && isWrapped(response.emit, RESPONSE_EMIT)) this._unwrap(response, "emit");
           },
         ),
     );
@@ -196,8 +287,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
         }
         span.end();
       };
-      res.once("close", end);
-      bindRequest(req, ctx);
+      onResponseClose(req, res, ctx, end);
       try {
         return context.with(ctx, () => Reflect.apply(original, this, [event, ...args]) as boolean);
       } catch (error) {
@@ -251,10 +341,13 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
         if (userAgent) attributes[ATTR_USER_AGENT] = cap(userAgent, MAX_HEADER_VALUE);
         return { kind: SpanKind.SERVER, attributes };
       };
-      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      // Most requests carry no trace context: then there is nothing to extract (and no headers object to build).
+      const parent = carriesPropagationFields(req)
+        ? propagation.extract(ROOT_CONTEXT, req.headers)
+        : ROOT_CONTEXT;
       const span = new DeferredSpan(this.tracer, method, parent, options);
       const rpc: RPCMetadata & { route?: string } = { type: RPCType.HTTP, span };
-      return [span, rpc, setRPCMetadata(trace.setSpan(parent, span), rpc)];
+      return [span, rpc, new RequestContext(parent, span, rpc)];
     } catch (error) {
       this._diag.error("could not start a server span", error);
       return undefined;
@@ -269,16 +362,44 @@ const BOUND_EMIT = Symbol.for("codewarden.http-server.request-emit");
 
 type RequestWithContext = IncomingMessage & { [REQUEST_CONTEXT]?: Context };
 
+/** The span's end, called when the response closes (set per request, read by the response emit wrapper). */
+const REQUEST_END = Symbol("codewarden.http-server.request-end");
+/** Marks our wrapper of ServerResponse.prototype.emit. */
+const RESPONSE_EMIT = Symbol.for("codewarden.http-server.response-emit");
+
+type RequestState = RequestWithContext & { [REQUEST_END]?: () => void };
+
 /**
- * Makes the request's listeners (body parsers, and the handlers they call) run in the request's context.
- * Where IncomingMessage.prototype.emit is ours, that is one property (the wrapper reads it on emit) instead
- * of `context.bind`, which replaces six methods on every request emitter; otherwise (a custom
- * IncomingMessage class that has its own emit) it falls back to `context.bind`.
+ * Makes the request's listeners (body parsers, and the handlers they call) run in the request's context, and
+ * `end` run when the response closes. Where IncomingMessage.prototype.emit and ServerResponse.prototype.emit
+ * are ours, that is two properties on the request (the wrappers read them on emit) instead of `context.bind`,
+ * which replaces six methods on every request emitter, and a `close` listener per response; otherwise (custom
+ * classes with their own emit) it falls back to those.
  */
-function bindRequest(req: IncomingMessage, ctx: Context): void {
-  if ((req.emit as { [BOUND_EMIT]?: boolean })[BOUND_EMIT])
-    (req as RequestWithContext)[REQUEST_CONTEXT] = ctx;
+function onResponseClose(req: IncomingMessage, res: ServerResponse, ctx: Context, end: () => void): void {
+  if ((req.emit as { [BOUND_EMIT]?: boolean })[BOUND_EMIT]) (req as RequestState)[REQUEST_CONTEXT] = ctx;
   else context.bind(ctx, req);
+  if ((res.emit as { [RESPONSE_EMIT]?: boolean })[RESPONSE_EMIT] && res.req === req)
+    (req as RequestState)[REQUEST_END] = end;
+  else res.once("close", end);
+}
+
+/** ServerResponse.prototype.emit, ending the request's span first when the response closes. */
+function responseEmit(original: ServerResponse["emit"]): ServerResponse["emit"] {
+  const emit = function emit(this: ServerResponse, event: string | symbol): boolean {
+    if (event === "close") {
+      const req = this.req as RequestState | undefined;
+      const end = req?.[REQUEST_END];
+      if (end !== undefined) {
+        req![REQUEST_END] = undefined;
+        end();
+      }
+    }
+    // biome-ignore lint/complexity/noArguments: forwards every argument without copying them into an array
+    return Reflect.apply(original, this, arguments) as boolean;
+  };
+  Object.defineProperty(emit, RESPONSE_EMIT, { value: true });
+  return emit as ServerResponse["emit"];
 }
 
 /** IncomingMessage.prototype.emit, running the listeners in the request's context when it has one. */
