@@ -244,12 +244,20 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
 
   private incomingRequest(original: Emit, https: boolean): Emit {
     const instrumentation = this;
-    return function emit(this: Server, event: string | symbol, ...args: unknown[]): boolean {
-      if (event !== "request") return Reflect.apply(original, this, [event, ...args]) as boolean;
-      const req = args[0] as IncomingMessage;
-      const res = args[1] as ServerResponse;
+    // `arguments` is forwarded as is, not copied into an array: this runs for every event of every server.
+    return function emit(
+      this: Server,
+      event: string | symbol,
+      request?: unknown,
+      response?: unknown,
+    ): boolean {
+      // biome-ignore lint/complexity/noArguments: see above
+      if (event !== "request") return Reflect.apply(original, this, arguments) as boolean;
+      const req = request as IncomingMessage;
+      const res = response as ServerResponse;
       const started = instrumentation.startSpan(req, https);
-      if (!started) return Reflect.apply(original, this, [event, ...args]) as boolean;
+      // biome-ignore lint/complexity/noArguments: see above
+      if (!started) return Reflect.apply(original, this, arguments) as boolean;
       const [span, rpc, ctx] = started;
       let ended = false;
       let threw = false;
@@ -289,7 +297,8 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
       };
       onResponseClose(req, res, ctx, end);
       try {
-        return context.with(ctx, () => Reflect.apply(original, this, [event, ...args]) as boolean);
+        // biome-ignore lint/complexity/noArguments: see above
+        return context.with(ctx, () => Reflect.apply(original, this, arguments) as boolean);
       } catch (error) {
         // A handler that throws synchronously crashes the request (and usually the process): record it.
         span.recordException(error as Error);
@@ -404,15 +413,15 @@ function responseEmit(original: ServerResponse["emit"]): ServerResponse["emit"] 
 
 /** IncomingMessage.prototype.emit, running the listeners in the request's context when it has one. */
 function requestEmit(original: IncomingMessage["emit"]): IncomingMessage["emit"] {
-  const emit = function emit(
-    this: RequestWithContext,
-    ...args: Parameters<IncomingMessage["emit"]>
-  ): boolean {
+  // `arguments` is forwarded as is, not copied into an array: this runs for every event of every request.
+  const emit = function emit(this: RequestWithContext, event: string | symbol): boolean {
     const ctx = this[REQUEST_CONTEXT];
-    // No context to set, already in it, or nobody listening (most of a GET's events): emit as is.
-    if (ctx === undefined || context.active() === ctx || this.listenerCount(args[0]) === 0)
-      return Reflect.apply(original, this, args) as boolean;
-    return context.with(ctx, () => Reflect.apply(original, this, args) as boolean);
+    // No context to set, nobody listening (most of a GET's events) or already in it: emit as is.
+    if (ctx === undefined || this.listenerCount(event) === 0 || context.active() === ctx)
+      // biome-ignore lint/complexity/noArguments: see above
+      return Reflect.apply(original, this, arguments) as boolean;
+    // biome-ignore lint/complexity/noArguments: see above
+    return context.with(ctx, () => Reflect.apply(original, this, arguments) as boolean);
   };
   Object.defineProperty(emit, BOUND_EMIT, { value: true });
   return emit as IncomingMessage["emit"];
