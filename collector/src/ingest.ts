@@ -33,9 +33,9 @@ export interface IngestContext {
 /**
  * Handles a request to /v1/{traces,logs,metrics} per the OTLP/HTTP specification.
  *
- * This runs for every export request, so it defines no closures: the all-in-one mode runs
- * through tsx, whose transform names every function expression it creates (a measurable cost
- * per request), and module-level functions are created once.
+ * This runs for every export request, so it defines no closures (the replies are methods of
+ * one Exchange object): the all-in-one mode runs through tsx, whose transform names every
+ * function expression it creates, a measurable cost per request.
  */
 export async function handleExport(
   signal: Signal,
@@ -43,17 +43,14 @@ export async function handleExport(
   res: ServerResponse,
   ctx: IngestContext,
 ): Promise<void> {
+  const x = new Exchange(signal, req, res, ctx);
   if (req.method === "OPTIONS" && req.headers.origin) {
     res.writeHead(204, CORS_HEADERS);
     res.end();
     return;
   }
   if (req.method !== "POST") {
-    return fail(
-      ctx,
-      signal,
-      req,
-      res,
+    return x.fail(
       405,
       "method_not_allowed",
       "json",
@@ -64,11 +61,7 @@ export async function handleExport(
   }
   const format = formatOf(req.headers["content-type"]);
   if (!format) {
-    return fail(
-      ctx,
-      signal,
-      req,
-      res,
+    return x.fail(
       415,
       "unsupported_media_type",
       "json",
@@ -78,11 +71,7 @@ export async function handleExport(
   }
   const encoding = encodingOf(req.headers);
   if (!encoding) {
-    return fail(
-      ctx,
-      signal,
-      req,
-      res,
+    return x.fail(
       415,
       "unsupported_media_type",
       format,
@@ -91,129 +80,75 @@ export async function handleExport(
     );
   }
   if (ctx.inflight.count >= ctx.maxConcurrent) {
-    return fail(
-      ctx,
-      signal,
-      req,
-      res,
-      503,
-      "busy",
-      format,
-      RPC_CODE.UNAVAILABLE,
-      "collector busy, retry later",
-      {
-        "retry-after": "1",
-        connection: "close",
-      },
-    );
+    return x.fail(503, "busy", format, RPC_CODE.UNAVAILABLE, "collector busy, retry later", {
+      "retry-after": "1",
+      connection: "close",
+    });
   }
 
   ctx.inflight.count++;
   try {
-    await authenticatedExport(signal, req, res, ctx, format, encoding);
+    await authenticatedExport(x, format, encoding);
   } finally {
     ctx.inflight.count--;
   }
 }
 
-function reply(
-  ctx: IngestContext,
-  signal: Signal,
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  format: OtlpFormat,
-  body: Buffer,
-  headers?: Record<string, string>,
-): void {
-  ctx.metrics.requests.inc({ signal, status: String(status) });
-  sendOtlp(req, res, status, format, body, headers);
+/** One export request and its response: the replies and the request's logger. */
+class Exchange {
+  constructor(
+    readonly signal: Signal,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly ctx: IngestContext,
+  ) {}
+
+  reply(status: number, format: OtlpFormat, body: Buffer, headers?: Record<string, string>): void {
+    this.ctx.metrics.requests.inc({ signal: this.signal, status: String(status) });
+    sendOtlp(this.req, this.res, status, format, body, headers);
+  }
+
+  fail(
+    status: number,
+    reason: RejectReason,
+    format: OtlpFormat,
+    code: number,
+    message: string,
+    headers?: Record<string, string>,
+  ): void {
+    this.ctx.metrics.rejects.inc({ reason });
+    this.reply(status, format, encodeStatus(format, code, message), headers);
+  }
+
+  /** A logger for this request (only built when something is logged). */
+  log(): pino.Logger {
+    return this.ctx.logger.child({ reqId: requestId(this.req), signal: this.signal });
+  }
 }
 
-function fail(
-  ctx: IngestContext,
-  signal: Signal,
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  reason: RejectReason,
-  format: OtlpFormat,
-  code: number,
-  message: string,
-  headers?: Record<string, string>,
-): void {
-  ctx.metrics.rejects.inc({ reason });
-  reply(ctx, signal, req, res, status, format, encodeStatus(format, code, message), headers);
-}
-
-/** A logger for this request (only built when something is logged). */
-function requestLog(ctx: IngestContext, signal: Signal, req: IncomingMessage): pino.Logger {
-  return ctx.logger.child({ reqId: requestId(req), signal });
-}
-
-async function authenticatedExport(
-  signal: Signal,
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: IngestContext,
-  fmt: OtlpFormat,
-  encoding: BodyEncoding,
-): Promise<void> {
+async function authenticatedExport(x: Exchange, fmt: OtlpFormat, encoding: BodyEncoding): Promise<void> {
+  const { signal, req, ctx } = x;
   const { metrics } = ctx;
   const key = ingestKeyFromHeaders(req.headers);
-  if (!key)
-    return fail(
-      ctx,
-      signal,
-      req,
-      res,
-      401,
-      "unauthorized",
-      fmt,
-      RPC_CODE.UNAUTHENTICATED,
-      "missing ingest key",
-    );
+  if (!key) return x.fail(401, "unauthorized", fmt, RPC_CODE.UNAUTHENTICATED, "missing ingest key");
   let grant = ctx.keys.cached(key);
   if (grant === undefined) {
     try {
       grant = await ctx.keys.resolve(key);
     } catch (err) {
-      requestLog(ctx, signal, req).error({ err }, "ingest key lookup failed");
-      return fail(
-        ctx,
-        signal,
-        req,
-        res,
-        503,
-        "auth_unavailable",
-        fmt,
-        RPC_CODE.UNAVAILABLE,
-        "cannot verify the ingest key now",
-        { "retry-after": "5" },
-      );
+      x.log().error({ err }, "ingest key lookup failed");
+      return x.fail(503, "auth_unavailable", fmt, RPC_CODE.UNAVAILABLE, "cannot verify the ingest key now", {
+        "retry-after": "5",
+      });
     }
   }
   if (!grant) {
-    return fail(
-      ctx,
-      signal,
-      req,
-      res,
-      401,
-      "unauthorized",
-      fmt,
-      RPC_CODE.UNAUTHENTICATED,
-      "unknown or revoked ingest key",
-    );
+    return x.fail(401, "unauthorized", fmt, RPC_CODE.UNAUTHENTICATED, "unknown or revoked ingest key");
   }
   // Checked before the body is read, so a flood costs no decoding.
   const wait = ctx.rateLimiter?.check(grant.keyId) ?? 0;
   if (wait > 0) {
-    return fail(
-      ctx,
-      signal,
-      req,
-      res,
+    return x.fail(
       429,
       "rate_limited",
       fmt,
@@ -229,12 +164,12 @@ async function authenticatedExport(
     ({ body, raw } = await readBodyAndRaw(req, encoding, ctx.maxBodyBytes, ctx.fanout !== null));
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
-      return fail(ctx, signal, req, res, 413, "too_large", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, {
+      return x.fail(413, "too_large", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, {
         connection: "close",
       });
     }
     if (err instanceof BodyReadError) {
-      return fail(ctx, signal, req, res, 400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, {
+      return x.fail(400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message, {
         connection: "close",
       });
     }
@@ -247,11 +182,8 @@ async function authenticatedExport(
     result = processExport(signal, fmt, body, receivedAt);
   } catch (err) {
     if (err instanceof DecodeError) {
-      requestLog(ctx, signal, req).debug(
-        { err: err.message, projectId: grant.projectId },
-        "undecodable export request",
-      );
-      return fail(ctx, signal, req, res, 400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message);
+      x.log().debug({ err: err.message, projectId: grant.projectId }, "undecodable export request");
+      return x.fail(400, "decode_error", fmt, RPC_CODE.INVALID_ARGUMENT, err.message);
     }
     throw err;
   }
@@ -264,15 +196,8 @@ async function authenticatedExport(
         await ctx.queue.enqueue(job);
     } catch (err) {
       if (err instanceof QueueUnavailableError) {
-        requestLog(ctx, signal, req).warn(
-          { err: err.message, projectId: grant.projectId },
-          "error queue unavailable",
-        );
-        return fail(
-          ctx,
-          signal,
-          req,
-          res,
+        x.log().warn({ err: err.message, projectId: grant.projectId }, "error queue unavailable");
+        return x.fail(
           503,
           "queue_unavailable",
           fmt,
@@ -305,14 +230,14 @@ async function authenticatedExport(
   if (result.rejected > 0) {
     if (result.malformed > 0) metrics.rejects.inc({ reason: "malformed_item" }, result.malformed);
     if (result.overflow > 0) metrics.rejects.inc({ reason: "too_many_errors" }, result.overflow);
-    requestLog(ctx, signal, req).info(
+    x.log().info(
       { projectId: grant.projectId, malformed: result.malformed, overflow: result.overflow },
       "partial success",
     );
     const partial = { rejected: result.rejected, message: result.message };
-    return reply(ctx, signal, req, res, 200, fmt, encodeExportResponse(fmt, signal, partial));
+    return x.reply(200, fmt, encodeExportResponse(fmt, signal, partial));
   }
-  reply(ctx, signal, req, res, 200, fmt, encodeExportResponse(fmt, signal));
+  x.reply(200, fmt, encodeExportResponse(fmt, signal));
 }
 
 /** The caller's X-Request-Id when it looks sane, else a fresh one. */
