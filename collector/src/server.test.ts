@@ -197,7 +197,8 @@ describe("collector with PGlite and the in-process queue", () => {
 
   it("stops reading an uncompressed chunked body (no Content-Length) at the limit: 413, connection closed", async () => {
     const before = await send(`${base}/metrics`, { method: "GET" });
-    const tooLarge = (text: string) => Number(/rejects_total\{reason="too_large"\} (\d+)/.exec(text)?.[1] ?? 0);
+    const tooLarge = (text: string) =>
+      Number(/rejects_total\{reason="too_large"\} (\d+)/.exec(text)?.[1] ?? 0);
     const res = await send(`${base}/v1/traces`, {
       headers: { "content-type": "application/x-protobuf", "transfer-encoding": "chunked", ...auth() },
       body: Buffer.alloc(MAX_BODY + 1),
