@@ -155,6 +155,12 @@ export const alertDeliveryJobSchema = z.object({
   v: z.literal(1),
   kind: z.literal("delivery"),
   deliveryId: z.string().uuid(),
+  /**
+   * Set when a dead delivery is sent again by hand: how many times it was (its `manual_retries`).
+   * It gives the job a new id, since the queue still holds the dead job's id and would collapse the
+   * new job into it.
+   */
+  retry: z.number().int().min(1).optional(),
 });
 export type AlertDeliveryJob = z.infer<typeof alertDeliveryJobSchema>;
 
@@ -181,13 +187,15 @@ export const alertJobSchema = z.discriminatedUnion("kind", [alertDeliveryJobSche
 export type AlertJob = z.infer<typeof alertJobSchema>;
 
 /**
- * BullMQ job id of an alert job: a delivery is enqueued once per delivery row, a digest once per
- * (rule, window) however many workers schedule it. (BullMQ ids may not contain `:`.)
+ * BullMQ job id of an alert job: a delivery is enqueued once per delivery row (and once more per
+ * retry by hand), a digest once per (rule, window) however many workers schedule it. (BullMQ ids
+ * may not contain `:`.)
  */
 export function alertJobId(job: AlertJob): string {
-  return job.kind === "delivery"
+  if (job.kind === "digest") return `alert-digest-${job.ruleId}-${Date.parse(job.windowStart)}`;
+  return job.retry === undefined
     ? `alert-delivery-${job.deliveryId}`
-    : `alert-digest-${job.ruleId}-${Date.parse(job.windowStart)}`;
+    : `alert-delivery-${job.deliveryId}-retry-${job.retry}`;
 }
 
 /** Producer side of the alerts queue: BullMQ in scale-out, in-process in the all-in-one mode. */

@@ -77,4 +77,21 @@ describe("Alerts page in Chromium", () => {
     await page.locator('[data-testid="deliveries"] tr[data-status="sent"]').first().waitFor();
     expect(problems).toEqual([]);
   });
+
+  it("an owner edits the rule into a spike rule with a threshold and sees it in the list", async () => {
+    const edit = page.locator('details:has(> summary[aria-label="Edit rule new issues"])');
+    await edit.locator("summary").click();
+    // Pre-filled with the rule as it is.
+    expect(await edit.getByLabel("Name").inputValue()).toBe("new issues");
+    expect(await edit.getByRole("checkbox", { name: "ops hook" }).isChecked()).toBe(true);
+    await edit.getByLabel("Alert on").selectOption("spike");
+    await edit.getByLabel("Spike: at least this many events in the window").fill("250");
+    await edit.getByRole("button", { name: "Save rule" }).click();
+    await page.getByText("Rule new issues updated.").waitFor();
+    await page.getByRole("cell", { name: "≥ 250 events · in 60 min" }).waitFor();
+    expect(await page.getByRole("row", { name: /new issues/ }).count()).toBe(1);
+    // Saved: the disclosure is closed and filled afresh.
+    expect(await page.getByRole("button", { name: "Save rule" }).isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "../client";
 import {
   type AlertChannelConfig,
@@ -146,6 +146,51 @@ export async function deleteAlertChannel(
   });
 }
 
+/**
+ * Changes a channel in place (its id, and so the rules using it and its deliveries, stay); false
+ * when the project has no such channel. Audit-logged as `alert_channel.updated`, with what it
+ * was before and whether the signing secret changed (never the secret itself).
+ */
+export async function updateAlertChannel(
+  db: Db,
+  params: {
+    orgId: string;
+    projectId: string;
+    channelId: string;
+    name: string;
+    kind: AlertChannelKind;
+    config: AlertChannelConfig;
+    actor: Actor;
+  },
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const where = and(eq(alertChannels.id, params.channelId), eq(alertChannels.projectId, params.projectId));
+    const [before] = await tx
+      .select({ name: alertChannels.name, kind: alertChannels.kind, config: alertChannels.config })
+      .from(alertChannels)
+      .where(where)
+      .for("update");
+    if (!before) return false;
+    await tx
+      .update(alertChannels)
+      .set({ name: params.name, kind: params.kind, config: params.config })
+      .where(where);
+    const secretOf = (c: AlertChannelConfig) => ("secret" in c ? c.secret : null);
+    await recordUserAction(tx, {
+      orgId: params.orgId,
+      actor: params.actor,
+      action: "alert_channel.updated",
+      target: { type: "alert_channel", id: params.channelId },
+      metadata: {
+        ...channelAuditMetadata(params.projectId, params.name, params.kind, params.config),
+        secretChanged: secretOf(before.config) !== secretOf(params.config),
+        previous: channelAuditMetadata(params.projectId, before.name, before.kind, before.config),
+      },
+    });
+    return true;
+  });
+}
+
 const ruleColumns = {
   id: alertRules.id,
   name: alertRules.name,
@@ -192,6 +237,27 @@ export async function getAlertRule(
   return rows[0] ?? null;
 }
 
+/** Links a rule to those of `channelIds` that are the project's own channels; returns those. */
+async function linkRuleChannels(
+  tx: Db,
+  projectId: string,
+  ruleId: string,
+  channelIds: readonly string[],
+): Promise<string[]> {
+  const wanted = [...new Set(channelIds)];
+  if (wanted.length === 0) return [];
+  const owned = await tx
+    .select({ id: alertChannels.id })
+    .from(alertChannels)
+    .where(and(eq(alertChannels.projectId, projectId), inArray(alertChannels.id, wanted)));
+  if (owned.length > 0)
+    await tx
+      .insert(alertRuleChannels)
+      .values(owned.map((c) => ({ ruleId, channelId: c.id })))
+      .onConflictDoNothing();
+  return owned.map((c) => c.id);
+}
+
 /**
  * Adds a rule notifying the given channels (only the project's own channels are linked);
  * audit-logged as `alert_rule.created`.
@@ -218,15 +284,7 @@ export async function createAlertRule(
       })
       .returning({ id: alertRules.id });
     if (!row) throw new Error("createAlertRule: insert returned no row");
-    const channelIds = [...new Set(rule.channelIds)];
-    if (channelIds.length > 0) {
-      const owned = await tx
-        .select({ id: alertChannels.id })
-        .from(alertChannels)
-        .where(and(eq(alertChannels.projectId, params.projectId), inArray(alertChannels.id, channelIds)));
-      if (owned.length > 0)
-        await tx.insert(alertRuleChannels).values(owned.map((c) => ({ ruleId: row.id, channelId: c.id })));
-    }
+    const channelIds = await linkRuleChannels(tx, params.projectId, row.id, rule.channelIds);
     await recordUserAction(tx, {
       orgId: params.orgId,
       actor: params.actor,
@@ -235,6 +293,51 @@ export async function createAlertRule(
       metadata: { projectId: params.projectId, ...rule, channelIds },
     });
     return row;
+  });
+}
+
+/**
+ * Changes a rule in place: same id, so its notification ledger (and with it "one notification
+ * per issue per window") and its deliveries stay. Its channels become `rule.channelIds` (the
+ * project's own). False when the project has no such rule. Audit-logged as
+ * `alert_rule.updated`, with what it was before.
+ */
+export async function updateAlertRule(
+  db: Db,
+  params: { orgId: string; projectId: string; ruleId: string; rule: NewAlertRule; actor: Actor },
+): Promise<boolean> {
+  const { rule } = params;
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select(ruleColumns)
+      .from(alertRules)
+      .where(and(eq(alertRules.id, params.ruleId), eq(alertRules.projectId, params.projectId)))
+      .for("update");
+    if (!before) return false;
+    await tx
+      .update(alertRules)
+      .set({
+        name: rule.name,
+        kind: rule.kind,
+        windowMinutes: rule.windowMinutes,
+        spikeCount: rule.spikeCount,
+        spikeFactor: rule.spikeFactor,
+        environment: rule.environment,
+        service: rule.service,
+        digest: rule.digest,
+      })
+      .where(eq(alertRules.id, before.id));
+    await tx.delete(alertRuleChannels).where(eq(alertRuleChannels.ruleId, before.id));
+    const channelIds = await linkRuleChannels(tx, params.projectId, before.id, rule.channelIds);
+    const { id: _id, createdAt: _createdAt, enabled: _enabled, ...previous } = before;
+    await recordUserAction(tx, {
+      orgId: params.orgId,
+      actor: params.actor,
+      action: "alert_rule.updated",
+      target: { type: "alert_rule", id: before.id },
+      metadata: { projectId: params.projectId, ...rule, channelIds, previous },
+    });
+    return true;
   });
 }
 
@@ -614,6 +717,58 @@ export async function getAlertDeliveryStatus(
   return r ? { status: r.status, attempts: Number(r.attempts), lastError: r.last_error } : null;
 }
 
+/**
+ * Puts a project's dead delivery back to `pending` (its attempts and last error stay, for the
+ * record) to be sent again; audit-logged as `alert_delivery.retried`. Null when the project has
+ * no such dead delivery, or its channel was deleted since. Returns the attempts so far, which
+ * the re-queued job carries (see `alertJobId`).
+ */
+export async function retryAlertDelivery(
+  db: Db,
+  params: { orgId: string; projectId: string; deliveryId: string; actor: Actor },
+): Promise<{ id: string; attempts: number; manualRetries: number } | null> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(alertDeliveries)
+      .set({
+        status: "pending",
+        manualRetries: sql`${alertDeliveries.manualRetries} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(
+          eq(alertDeliveries.id, params.deliveryId),
+          eq(alertDeliveries.projectId, params.projectId),
+          eq(alertDeliveries.status, "dead"),
+          isNotNull(alertDeliveries.channelId),
+        ),
+      )
+      .returning({
+        id: alertDeliveries.id,
+        attempts: alertDeliveries.attempts,
+        manualRetries: alertDeliveries.manualRetries,
+        kind: alertDeliveries.kind,
+        channelId: alertDeliveries.channelId,
+        lastError: alertDeliveries.lastError,
+      });
+    if (!row) return null;
+    await recordUserAction(tx, {
+      orgId: params.orgId,
+      actor: params.actor,
+      action: "alert_delivery.retried",
+      target: { type: "alert_delivery", id: row.id },
+      metadata: {
+        projectId: params.projectId,
+        channelId: row.channelId,
+        kind: row.kind,
+        attempts: row.attempts,
+        lastError: row.lastError,
+      },
+    });
+    return { id: row.id, attempts: row.attempts, manualRetries: row.manualRetries };
+  });
+}
+
 /** A project's display name (for alert messages), or null when it no longer exists. */
 export async function getProjectName(db: Db, projectId: string): Promise<string | null> {
   const rows = await db
@@ -625,21 +780,21 @@ export async function getProjectName(db: Db, projectId: string): Promise<string 
 }
 
 /**
- * Deliveries still `pending` (never attempted) that were created before `olderThan`: their job
- * was lost (an in-process queue that restarted, an enqueue that failed) or never made (a test
- * sent from a web process without a queue). Oldest first.
+ * Deliveries still `pending` that were created before `olderThan`: their job was lost (an
+ * in-process queue that restarted, an enqueue that failed) or never made (a test sent from a web
+ * process without a queue). `attempts` is above 0 only for a dead delivery retried by hand.
+ * Oldest first.
  */
 export async function listStalePendingDeliveries(
   db: Db,
   params: { olderThan: Date; limit?: number },
-): Promise<string[]> {
-  const rows = await db
-    .select({ id: alertDeliveries.id })
+): Promise<Array<{ id: string; manualRetries: number }>> {
+  return db
+    .select({ id: alertDeliveries.id, manualRetries: alertDeliveries.manualRetries })
     .from(alertDeliveries)
     .where(and(eq(alertDeliveries.status, "pending"), lt(alertDeliveries.createdAt, params.olderThan)))
     .orderBy(alertDeliveries.createdAt)
     .limit(params.limit ?? 500);
-  return rows.map((r) => r.id);
 }
 
 /** Deletes ledger rows and deliveries created before the given times; returns how many. */

@@ -1,13 +1,12 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { AlertDeliveries } from "../components/alert-deliveries";
+import { ChannelFields, EditForm, RuleFields } from "../components/alert-forms";
 import { CsrfInput } from "../components/csrf-input";
-import { RelativeTime } from "../components/relative-time";
 import { ActionNotice, ConfirmForm, SecretOnce } from "../components/settings-ui";
 import { useShell } from "../components/use-shell";
 import { type AlertsActionData, loadProjectAlerts, projectAlertsAction } from "../services/alerts.server";
 import { requireUser, requireUserForm } from "../services/auth.server";
-import { MAX_ALERT_FILTER_LENGTH, MAX_EMAIL_RECIPIENTS } from "../utils/alerts";
-import { MAX_NAME_LENGTH } from "../utils/names";
 import { orgPath } from "../utils/settings-paths";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -19,10 +18,13 @@ export const headers: HeadersFunction = () => ({ "Cache-Control": "no-store" });
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return loadProjectAlerts(context, user, params.org, params.project);
+  return loadProjectAlerts(context, user, params.org, params.project, new URL(request.url));
 }
 
-/** Owners add and delete channels and rules (CSRF; audit-logged) and send test messages. */
+/**
+ * Owners add, edit and delete channels and rules, send test messages and retry dead deliveries
+ * (CSRF; audit-logged).
+ */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { user, form } = await requireUserForm(request, context);
   return projectAlertsAction(context, user, params.org, params.project, form);
@@ -51,7 +53,7 @@ export default function ProjectAlerts() {
   const result = useActionData<typeof action>();
   const { csrf } = useShell();
   const busy = useNavigation().state === "submitting";
-  // Only the create-channel answer carries it (the other answers are plain notices).
+  // Only channel answers carry it: a webhook saved without a secret got one (other answers are notices).
   const secret = (result as AlertsActionData | undefined)?.webhookSecret;
   return (
     <>
@@ -112,6 +114,16 @@ export default function ProjectAlerts() {
                               Send test
                             </button>
                           </Form>
+                          <EditForm
+                            key={JSON.stringify(c)}
+                            csrf={csrf}
+                            summaryLabel={`Edit channel ${c.name}`}
+                            fields={{ intent: "update-channel", channelId: c.id }}
+                            submit="Save channel"
+                            busy={busy}
+                          >
+                            <ChannelFields idPrefix={`channel-${c.id}`} channel={c} />
+                          </EditForm>
                           <ConfirmForm
                             csrf={csrf}
                             summary="Delete"
@@ -134,30 +146,7 @@ export default function ProjectAlerts() {
             <h3>New channel</h3>
             <CsrfInput token={csrf} />
             <input type="hidden" name="intent" value="create-channel" />
-            <label htmlFor="channel-name">Name</label>
-            <input
-              id="channel-name"
-              name="name"
-              type="text"
-              required
-              maxLength={MAX_NAME_LENGTH}
-              autoComplete="off"
-              placeholder="on-call"
-            />
-            <label htmlFor="channel-kind">Type</label>
-            <select id="channel-kind" name="kind" defaultValue="slack">
-              <option value="slack">Slack-compatible incoming webhook</option>
-              <option value="webhook">JSON webhook (signed)</option>
-              <option value="email">Email</option>
-            </select>
-            <label htmlFor="channel-url">Webhook URL (Slack and JSON webhooks)</label>
-            <input id="channel-url" name="url" type="url" autoComplete="off" placeholder="https://…" />
-            <label htmlFor="channel-secret">Signing secret (JSON webhook; empty: generate one)</label>
-            <input id="channel-secret" name="secret" type="text" autoComplete="off" spellCheck={false} />
-            <label htmlFor="channel-addresses">
-              Email addresses (up to {MAX_EMAIL_RECIPIENTS}, comma-separated)
-            </label>
-            <input id="channel-addresses" name="addresses" type="text" autoComplete="off" />
+            <ChannelFields idPrefix="channel" />
             <div className="field-row">
               <button type="submit" className="button primary" disabled={busy}>
                 Add channel
@@ -215,6 +204,16 @@ export default function ProjectAlerts() {
                               {r.enabled ? "Turn off" : "Turn on"}
                             </button>
                           </Form>
+                          <EditForm
+                            key={JSON.stringify(r)}
+                            csrf={csrf}
+                            summaryLabel={`Edit rule ${r.name}`}
+                            fields={{ intent: "update-rule", ruleId: r.id }}
+                            submit="Save rule"
+                            busy={busy}
+                          >
+                            <RuleFields idPrefix={`rule-${r.id}`} channels={d.channels} rule={r} />
+                          </EditForm>
                           <ConfirmForm
                             csrf={csrf}
                             summary="Delete"
@@ -236,56 +235,7 @@ export default function ProjectAlerts() {
             <h3>New rule</h3>
             <CsrfInput token={csrf} />
             <input type="hidden" name="intent" value="create-rule" />
-            <label htmlFor="rule-name">Name</label>
-            <input
-              id="rule-name"
-              name="name"
-              type="text"
-              required
-              maxLength={MAX_NAME_LENGTH}
-              autoComplete="off"
-            />
-            <label htmlFor="rule-kind">Alert on</label>
-            <select id="rule-kind" name="kind" defaultValue="new_issue">
-              <option value="new_issue">A new issue</option>
-              <option value="regression">A regression (a resolved issue comes back)</option>
-              <option value="spike">A spike of events</option>
-            </select>
-            <label htmlFor="rule-window">Window in minutes (one notification per issue per window)</label>
-            <input id="rule-window" name="windowMinutes" type="number" min={5} max={1440} defaultValue={60} />
-            <label htmlFor="rule-count">Spike: at least this many events in the window</label>
-            <input id="rule-count" name="spikeCount" type="number" min={1} />
-            <label htmlFor="rule-factor">
-              Spike: more than this many times the issue's usual hourly rate
-            </label>
-            <input id="rule-factor" name="spikeFactor" type="number" min={1} step="0.1" />
-            <label htmlFor="rule-env">Only environment (empty: any)</label>
-            <input
-              id="rule-env"
-              name="environment"
-              type="text"
-              maxLength={MAX_ALERT_FILTER_LENGTH}
-              autoComplete="off"
-            />
-            <label htmlFor="rule-service">Only service (empty: any)</label>
-            <input
-              id="rule-service"
-              name="service"
-              type="text"
-              maxLength={MAX_ALERT_FILTER_LENGTH}
-              autoComplete="off"
-            />
-            <fieldset>
-              <legend>Channels</legend>
-              {d.channels.map((c) => (
-                <label key={c.id} className="checkbox">
-                  <input type="checkbox" name="channelIds" value={c.id} /> {c.name}
-                </label>
-              ))}
-            </fieldset>
-            <label className="checkbox">
-              <input type="checkbox" name="digest" /> Also send a digest of every issue that fired each minute
-            </label>
+            <RuleFields idPrefix="rule" channels={d.channels} />
             <div className="field-row">
               <button type="submit" className="button primary" disabled={busy}>
                 Add rule
@@ -295,50 +245,14 @@ export default function ProjectAlerts() {
         ) : null}
       </section>
 
-      <section className="card" aria-labelledby="deliveries-title">
-        <h2 id="deliveries-title">Recent deliveries</h2>
-        {d.deliveries.length === 0 ? (
-          <p className="muted">Nothing sent yet.</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="settings-table" data-testid="deliveries">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">What</th>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.deliveries.map((x) => (
-                  <tr key={x.id} data-status={x.status}>
-                    <td data-label="When" className="small">
-                      <RelativeTime iso={x.createdAt} now={d.now} />
-                    </td>
-                    <td data-label="What">
-                      {x.issueId ? (
-                        <Link to={`/issues/${encodeURIComponent(x.issueId)}`}>{x.title ?? "issue"}</Link>
-                      ) : (
-                        (x.title ?? x.kind)
-                      )}
-                      {x.rule ? <span className="muted small"> · {x.rule}</span> : null}
-                    </td>
-                    <td data-label="Channel">{x.channel ?? "(deleted)"}</td>
-                    <td data-label="Status">{x.status}</td>
-                    <td data-label="Attempts">{x.attempts}</td>
-                    <td data-label="Last error" className="small">
-                      {x.lastError ?? ""}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+      <AlertDeliveries
+        deliveries={d.deliveries}
+        status={d.deliveryStatus}
+        canManage={d.canManage}
+        csrf={csrf}
+        busy={busy}
+        now={d.now}
+      />
     </>
   );
 }

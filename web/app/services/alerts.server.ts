@@ -1,10 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { isAlertUrl, testAlertMessage } from "@codewarden/common";
+import { testAlertMessage } from "@codewarden/common";
 import {
-  ALERT_RULE_KINDS,
-  type AlertChannelConfig,
+  ALERT_DELIVERY_STATUSES,
   type AlertChannelRow,
-  type AlertRuleKind,
+  type AlertDeliveryStatus,
   createAlertChannel,
   createAlertDeliveries,
   createAlertRule,
@@ -15,23 +13,16 @@ import {
   listAlertChannels,
   listAlertDeliveries,
   listAlertRules,
+  retryAlertDelivery,
   setAlertRuleEnabled,
+  updateAlertChannel,
+  updateAlertRule,
 } from "@codewarden/drizzle";
 import { type AppLoadContext, data } from "@remix-run/node";
-import { MAX_ALERT_FILTER_LENGTH, MAX_EMAIL_RECIPIENTS } from "../utils/alerts";
-import { normaliseEmail } from "../utils/email";
 import { isUuid } from "../utils/ids";
+import { type ChannelInput, parseChannel, parseRule } from "./alert-forms.server";
 import type { SessionUser } from "./auth.server";
-import {
-  type ActionData,
-  actorOf,
-  field,
-  iso,
-  notFound,
-  parseDisplayName,
-  refused,
-  reply,
-} from "./forms.server";
+import { type ActionData, actorOf, badRequest, field, iso, notFound, refused, reply } from "./forms.server";
 import { requireProject } from "./keys.server";
 import { isOwner, ownersOnly } from "./membership.server";
 
@@ -53,17 +44,32 @@ function channelTarget(c: AlertChannelRow): string {
   }
 }
 
+/** `?status=` of the deliveries list: one status, or "" / absent for all of them. */
+function deliveryStatusOf(url: URL): AlertDeliveryStatus | null {
+  const raw = url.searchParams.get("status") ?? "";
+  if (raw === "") return null;
+  if (!(ALERT_DELIVERY_STATUSES as readonly string[]).includes(raw)) throw badRequest();
+  return raw as AlertDeliveryStatus;
+}
+
 export async function loadProjectAlerts(
   context: AppLoadContext,
   user: SessionUser,
   orgSlug: string | undefined,
   projectSlug: string | undefined,
+  url: URL,
 ) {
   const { m, project } = await requireProject(context, user, orgSlug, projectSlug);
+  const status = deliveryStatusOf(url);
   const [channels, rules, deliveries] = await Promise.all([
     listAlertChannels(context.db, { projectId: project.id }),
     listAlertRules(context.db, { projectId: project.id }),
-    listAlertDeliveries(context.db, { projectId: project.id, limit: 50 }),
+    // The last 50 of all; more of one status (e.g. every dead delivery of the last weeks).
+    listAlertDeliveries(context.db, {
+      projectId: project.id,
+      status: status ?? undefined,
+      limit: status ? 200 : 50,
+    }),
   ]);
   const channelName = new Map(channels.map((c) => [c.id, c.name]));
   return {
@@ -75,6 +81,8 @@ export async function loadProjectAlerts(
       name: c.name,
       kind: c.kind,
       target: channelTarget(c),
+      // Shown on the page already (the destination); never a URL or a secret.
+      addresses: "addresses" in c.config ? c.config.addresses : [],
       signed: "secret" in c.config,
       createdAt: c.createdAt.toISOString(),
     })),
@@ -89,8 +97,10 @@ export async function loadProjectAlerts(
       service: r.service,
       digest: r.digest,
       enabled: r.enabled,
+      channelIds: r.channelIds,
       channels: r.channelIds.map((id) => channelName.get(id) ?? "(deleted)"),
     })),
+    deliveryStatus: status,
     deliveries: deliveries.map((d) => ({
       id: d.id,
       kind: d.kind,
@@ -109,64 +119,6 @@ export async function loadProjectAlerts(
   };
 }
 
-/** A one-line optional filter value ("" = any). */
-function optionalTag(raw: string): string | null | { error: string } {
-  const v = raw.trim();
-  if (v === "") return null;
-  if (v.length > MAX_ALERT_FILTER_LENGTH || /[\p{Cc}\p{Zl}\p{Zp}]/u.test(v))
-    return { error: "Filters are one line of at most 256 characters." };
-  return v;
-}
-
-function optionalNumber(raw: string, min: number, max: number, integer: boolean): number | null | undefined {
-  const v = raw.trim();
-  if (v === "") return null;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) return undefined;
-  return n;
-}
-
-type ChannelInput =
-  | { kind: "slack"; config: AlertChannelConfig }
-  | { kind: "webhook"; config: AlertChannelConfig; generatedSecret: string | null }
-  | { kind: "email"; config: AlertChannelConfig };
-
-function parseChannel(form: FormData): ChannelInput | { error: string } {
-  const kind = field(form, "kind");
-  if (kind === "slack" || kind === "webhook") {
-    const url = field(form, "url").trim();
-    if (!isAlertUrl(url))
-      return { error: "Enter the webhook's http:// or https:// URL (without credentials)." };
-    if (kind === "slack") return { kind, config: { url } };
-    let secret = field(form, "secret").trim();
-    let generatedSecret: string | null = null;
-    if (secret === "") {
-      secret = `whsec_${randomBytes(24).toString("base64url")}`;
-      generatedSecret = secret;
-    } else if (secret.length < 16 || secret.length > 200 || /\s/.test(secret)) {
-      return {
-        error: "A signing secret is 16 to 200 characters without spaces (or leave it empty to get one).",
-      };
-    }
-    return { kind, config: { url, secret }, generatedSecret };
-  }
-  if (kind === "email") {
-    const parts = field(form, "addresses")
-      .split(/[\s,;]+/)
-      .filter((p) => p !== "");
-    if (parts.length === 0) return { error: "Enter at least one email address." };
-    if (parts.length > MAX_EMAIL_RECIPIENTS) return { error: `At most ${MAX_EMAIL_RECIPIENTS} addresses.` };
-    const addresses: string[] = [];
-    for (const p of parts) {
-      const a = normaliseEmail(p);
-      if (!a) return { error: "One of the addresses is not an email address." };
-      if (!addresses.includes(a)) addresses.push(a);
-    }
-    return { kind, config: { addresses } };
-  }
-  return { error: "Choose the channel type." };
-}
-
 /** What the Alerts page's actions answer: a notice or error, and a generated webhook secret once. */
 export interface AlertsActionData extends ActionData {
   webhookSecret?: { name: string; value: string };
@@ -174,8 +126,6 @@ export interface AlertsActionData extends ActionData {
 
 const answer = (body: AlertsActionData, status = 200) =>
   data(body, { status, headers: { "Cache-Control": "no-store" } });
-
-const isRuleKind = (v: string): v is AlertRuleKind => (ALERT_RULE_KINDS as readonly string[]).includes(v);
 
 export async function projectAlertsAction(
   context: AppLoadContext,
@@ -190,20 +140,26 @@ export async function projectAlertsAction(
   const base = { orgId: m.orgId, projectId: project.id, actor };
   switch (field(form, "intent")) {
     case "create-channel": {
-      const name = parseDisplayName(field(form, "name"), "channel");
-      if ("error" in name) return refused(name.error, 400);
       const parsed = parseChannel(form);
       if ("error" in parsed) return refused(parsed.error, 400);
       await createAlertChannel(context.db, {
         ...base,
-        name: name.name,
+        name: parsed.name,
         kind: parsed.kind,
         config: parsed.config,
       });
-      const body: AlertsActionData = { notice: `Channel ${name.name} added.` };
-      if (parsed.kind === "webhook" && parsed.generatedSecret)
-        body.webhookSecret = { name: name.name, value: parsed.generatedSecret };
-      return answer(body);
+      return answer(withSecret({ notice: `Channel ${parsed.name} added.` }, parsed));
+    }
+    case "update-channel": {
+      const channelId = field(form, "channelId");
+      if (!isUuid(channelId)) throw notFound();
+      const channel = await getAlertChannel(context.db, { projectId: project.id, channelId });
+      if (!channel) throw notFound();
+      const parsed = parseChannel(form, channel.config);
+      if ("error" in parsed) return refused(parsed.error, 400);
+      const changed = { name: parsed.name, kind: parsed.kind, config: parsed.config };
+      if (!(await updateAlertChannel(context.db, { ...base, channelId, ...changed }))) throw notFound();
+      return answer(withSecret({ notice: `Channel ${parsed.name} updated.` }, parsed));
     }
     case "delete-channel": {
       const channelId = field(form, "channelId");
@@ -219,40 +175,18 @@ export async function projectAlertsAction(
       return reply(await sendTest(context, project, channel));
     }
     case "create-rule": {
-      const name = parseDisplayName(field(form, "name"), "rule");
-      if ("error" in name) return refused(name.error, 400);
-      const kind = field(form, "kind");
-      if (!isRuleKind(kind)) return refused("Choose what the rule alerts on.", 400);
-      const windowMinutes = optionalNumber(field(form, "windowMinutes"), 5, 1440, true);
-      if (windowMinutes === undefined) return refused("The window is 5 to 1440 minutes.", 400);
-      const spikeCount = optionalNumber(field(form, "spikeCount"), 1, 10_000_000, true);
-      const spikeFactor = optionalNumber(field(form, "spikeFactor"), 1, 10_000, false);
-      if (spikeCount === undefined || spikeFactor === undefined)
-        return refused("A spike needs a whole number of events (≥ 1) and/or a factor (≥ 1).", 400);
-      if (kind === "spike" && spikeCount === null && spikeFactor === null)
-        return refused("A spike rule needs a number of events, a factor over the usual rate, or both.", 400);
-      const environment = optionalTag(field(form, "environment"));
-      const service = optionalTag(field(form, "service"));
-      if (environment && typeof environment === "object") return refused(environment.error, 400);
-      if (service && typeof service === "object") return refused(service.error, 400);
-      const channelIds = form.getAll("channelIds").filter((v): v is string => typeof v === "string");
-      if (channelIds.length === 0 || !channelIds.every(isUuid))
-        return refused("Choose at least one channel for the rule.", 400);
-      await createAlertRule(context.db, {
-        ...base,
-        rule: {
-          name: name.name,
-          kind,
-          windowMinutes: windowMinutes ?? 60,
-          spikeCount: kind === "spike" ? spikeCount : null,
-          spikeFactor: kind === "spike" ? spikeFactor : null,
-          environment,
-          service,
-          digest: field(form, "digest") === "on",
-          channelIds,
-        },
-      });
-      return reply({ notice: `Rule ${name.name} added.` });
+      const rule = parseRule(form);
+      if ("error" in rule) return refused(rule.error, 400);
+      await createAlertRule(context.db, { ...base, rule });
+      return reply({ notice: `Rule ${rule.name} added.` });
+    }
+    case "update-rule": {
+      const ruleId = field(form, "ruleId");
+      if (!isUuid(ruleId)) throw notFound();
+      const rule = parseRule(form);
+      if ("error" in rule) return refused(rule.error, 400);
+      if (!(await updateAlertRule(context.db, { ...base, ruleId, rule }))) throw notFound();
+      return reply({ notice: `Rule ${rule.name} updated.` });
     }
     case "toggle-rule": {
       const ruleId = field(form, "ruleId");
@@ -267,9 +201,42 @@ export async function projectAlertsAction(
       if (!(await deleteAlertRule(context.db, { ...base, ruleId }))) throw notFound();
       return reply({ notice: "Rule deleted." });
     }
+    case "retry-delivery": {
+      const deliveryId = field(form, "deliveryId");
+      if (!isUuid(deliveryId)) throw notFound();
+      const retried = await retryAlertDelivery(context.db, { ...base, deliveryId });
+      if (!retried) return refused("Only a dead delivery to an existing channel can be retried.", 409);
+      return reply(await requeue(context, retried));
+    }
     default:
       return refused("Unknown action.", 400);
   }
+}
+
+/** The answer, with the signing secret generated for a webhook channel (shown this once). */
+function withSecret(body: AlertsActionData, channel: ChannelInput): AlertsActionData {
+  if (channel.generatedSecret) body.webhookSecret = { name: channel.name, value: channel.generatedSecret };
+  return body;
+}
+
+/**
+ * Hands a retried delivery to the alerts queue. Without a queue in this process (the standalone
+ * web service), or when enqueueing fails, it stays pending until a worker's sweep sends it.
+ */
+async function requeue(
+  context: AppLoadContext,
+  delivery: { id: string; manualRetries: number },
+): Promise<ActionData> {
+  if (!context.alerts) return { notice: "Delivery queued again; a worker sends it shortly." };
+  try {
+    await context.alerts.enqueue([
+      { v: 1, kind: "delivery", deliveryId: delivery.id, retry: delivery.manualRetries },
+    ]);
+  } catch (err) {
+    context.logger.error({ err, deliveryId: delivery.id }, "enqueueing a retried alert failed");
+    return { error: "The alerts queue is unavailable; the delivery stays pending until a worker sends it." };
+  }
+  return { notice: "Delivery queued again." };
 }
 
 /**

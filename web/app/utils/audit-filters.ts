@@ -15,6 +15,7 @@ export const AUDIT_CATEGORIES = [
   { value: "issue", label: "Issue status" },
   { value: "alert_rule", label: "Alert rules" },
   { value: "alert_channel", label: "Alert channels" },
+  { value: "alert_delivery", label: "Alert deliveries retried" },
   { value: "evidence_report", label: "Evidence reports" },
 ] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number]["value"];

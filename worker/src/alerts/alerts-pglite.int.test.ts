@@ -3,12 +3,19 @@
  * loopback webhook receiver and the dev mailer (no SMTP_URL) standing in for the world.
  */
 import {
+  type Actor,
   createAlertChannel,
   createAlertRule,
   type DbHandle,
   ensureBootstrap,
   issues,
+  listAlertChannels,
   listAlertDeliveries,
+  listAlertRules,
+  listAuditLog,
+  retryAlertDelivery,
+  updateAlertChannel,
+  updateAlertRule,
 } from "@codewarden/drizzle";
 import { eq } from "drizzle-orm";
 import pino from "pino";
@@ -30,6 +37,7 @@ describe("alerts (PGlite + in-process queue)", () => {
   let failing: WebhookReceiver;
   const printed: string[] = [];
   let projectId: string;
+  let base: { orgId: string; projectId: string; actor: Actor };
 
   beforeAll(async () => {
     handle = await createTestPglite();
@@ -44,8 +52,7 @@ describe("alerts (PGlite + in-process queue)", () => {
       backoffMs: 20,
       sender: createAlertSender({ smtpFrom: "cw@localhost", logger, write: (l) => printed.push(l) }),
     });
-    const actor = { userId: boot.adminUserId, ip: null };
-    const base = { orgId: boot.orgId, projectId, actor };
+    base = { orgId: boot.orgId, projectId, actor: { userId: boot.adminUserId, ip: null } };
     const hookId = (
       await createAlertChannel(handle.db, {
         ...base,
@@ -123,5 +130,33 @@ describe("alerts (PGlite + in-process queue)", () => {
     expect(dead).toHaveLength(2);
     expect(dead.every((d) => d.attempts === 2 && d.lastError === "endpoint answered 503")).toBe(true);
     expect(await listAlertDeliveries(handle.db, { projectId, status: "sent" })).toHaveLength(4);
+  });
+
+  it("edits a rule and a channel in place and sends dead deliveries retried by hand", async () => {
+    const [rule] = await listAlertRules(handle.db, { projectId });
+    const channels = await listAlertChannels(handle.db, { projectId });
+    const hookId = channels.find((c) => c.name === "hook")!.id;
+    const downId = channels.find((c) => c.name === "down")!.id;
+    const { id: ruleId, createdAt: _createdAt, enabled: _enabled, ...fields } = rule!;
+    const edited = { ...fields, name: "new, hook only", windowMinutes: 30, channelIds: [hookId] };
+    expect(await updateAlertRule(handle.db, { ...base, ruleId, rule: edited })).toBe(true);
+    expect(await listAlertRules(handle.db, { projectId })).toMatchObject([{ id: ruleId, ...edited }]);
+    const fixed = { name: "down", kind: "slack" as const, config: { url: hook.url } };
+    expect(await updateAlertChannel(handle.db, { ...base, channelId: downId, ...fixed })).toBe(true);
+
+    const dead = await listAlertDeliveries(handle.db, { projectId, status: "dead" });
+    const before = hook.requests.length;
+    for (const d of dead) {
+      const retried = await retryAlertDelivery(handle.db, { ...base, deliveryId: d.id });
+      expect(retried).toEqual({ id: d.id, attempts: 2, manualRetries: 1 });
+      await queue.enqueue([{ v: 1, kind: "delivery", deliveryId: d.id, retry: retried!.manualRetries }]);
+    }
+    await queue.drain();
+    expect(hook.requests.length).toBe(before + 2);
+    expect(await listAlertDeliveries(handle.db, { projectId, status: "sent" })).toHaveLength(6);
+    const actions = (await listAuditLog(handle.db, { orgId: base.orgId })).map((a) => a.action);
+    expect(actions.filter((a) => a === "alert_delivery.retried")).toHaveLength(2);
+    expect(actions).toContain("alert_rule.updated");
+    expect(actions).toContain("alert_channel.updated");
   });
 });

@@ -12,10 +12,13 @@ import {
   createAlertDeliveries,
   createAlertRule,
   ensureBootstrap,
+  issueHourlyCounts,
   issues,
   listAlertDeliveries,
   type NewAlertRule,
   projects,
+  retryAlertDelivery,
+  updateAlertChannel,
 } from "@codewarden/drizzle";
 import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -297,6 +300,43 @@ describe("alerts (Postgres + BullMQ)", () => {
     }
   });
 
+  it("a spike rule with a factor fires above k times the usual rate of the stored hourly counts, not below", async () => {
+    const projectId = await newProject();
+    const receiver = await startWebhookReceiver();
+    try {
+      const hookId = await channel(projectId, "webhook", { url: receiver.url });
+      const batch = (from: number, n: number) =>
+        Array.from({ length: n }, (_, i) => bugEvent("K", `factor-${projectId}-${from + i}`));
+      await store(projectId, batch(0, 1));
+      const [issue] = await t.handle.db.select().from(issues).where(eq(issues.projectId, projectId));
+      // The week before: 160 hours of 21 events (3,360 in the 168-hour baseline, 20 an hour),
+      // clear of the window's hours even when the clock turns an hour during the test.
+      const hourMs = 3_600_000;
+      const thisHour = Math.floor(Date.now() / hourMs) * hourMs;
+      await t.handle.db.insert(issueHourlyCounts).values(
+        Array.from({ length: 160 }, (_, i) => ({
+          issueId: issue!.id,
+          hour: new Date(thisHour - (i + 3) * hourMs),
+          count: 21,
+        })),
+      );
+      // k = 2 over a one-hour window: more than 40 events.
+      await rule(projectId, { kind: "spike", channelIds: [hookId], spikeFactor: 2, windowMinutes: 60 });
+      await store(projectId, batch(1, 39));
+      await sleep(500);
+      // 40 in the window: a spike only against a baseline of nothing.
+      expect(receiver.requests).toHaveLength(0);
+      await store(projectId, batch(40, 1));
+      await until("the spike alert", () => receiver.requests.length >= 1);
+      await sleep(300);
+      expect(receiver.requests).toHaveLength(1);
+      const body = JSON.parse(receiver.requests[0]!.body);
+      expect(body).toMatchObject({ reason: "spike", issues: [{ id: issue!.id, windowCount: 41 }] });
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it("sends no alert for an ignored issue", async () => {
     const projectId = await newProject();
     const receiver = await startWebhookReceiver();
@@ -408,5 +448,55 @@ describe("alerts (Postgres + BullMQ)", () => {
     await until("the swept test", () => hook.requests.length > before);
     const body = JSON.parse(hook.requests.at(-1)!.body);
     expect(body).toMatchObject({ type: "codewarden.test", id: deliveryId, project: "Swept" });
+  });
+
+  it("the sweep sends a dead delivery retried by hand under a new job id (the dead job's is still held)", async () => {
+    const projectId = await newProject();
+    const hookId = await channel(projectId, "webhook", { url: failing.url });
+    const [deliveryId] = await createAlertDeliveries(t.handle.db, [
+      {
+        projectId,
+        channelId: hookId,
+        ruleId: null,
+        issueId: null,
+        kind: "test",
+        payload: testAlertMessage("Again"),
+      },
+    ]);
+    await alerts.queue.enqueue([{ v: 1, kind: "delivery", deliveryId: deliveryId! }]);
+    await until("the dead delivery", async () => {
+      const [d] = await listAlertDeliveries(t.handle.db, { projectId });
+      return d?.status === "dead";
+    });
+    // The receiver is fixed; the delivery is put back to pending, as if the web's enqueue was lost.
+    await updateAlertChannel(t.handle.db, {
+      orgId,
+      projectId,
+      channelId: hookId,
+      name: "fixed",
+      kind: "webhook",
+      config: { url: hook.url },
+      actor: actor(),
+    });
+    expect(
+      await retryAlertDelivery(t.handle.db, { orgId, projectId, deliveryId: deliveryId!, actor: actor() }),
+    ).toEqual({
+      id: deliveryId,
+      attempts: 3,
+      manualRetries: 1,
+    });
+    const before = hook.requests.length;
+    const sweep = startAlertSweep(t.handle.db, alerts.queue, logger, { staleAfterMs: 0, intervalMs: 60_000 });
+    try {
+      expect(await sweep.runOnce()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await sweep.stop();
+    }
+    await until("the retried delivery", () => hook.requests.length > before);
+    expect(JSON.parse(hook.requests.at(-1)!.body)).toMatchObject({ id: deliveryId, project: "Again" });
+    await until("the delivery recorded as sent", async () => {
+      const [d] = await listAlertDeliveries(t.handle.db, { projectId });
+      return d?.status === "sent" && d.attempts === 4;
+    });
   });
 });

@@ -1,8 +1,9 @@
-import { type AlertMessage, isAlertUrl, testAlertMessage } from "@codewarden/common";
+import { type AlertMessage, alertJobId, isAlertUrl, testAlertMessage } from "@codewarden/common";
 import { describe, expect, it } from "vitest";
 import { isSpike, issueUrl } from "./evaluate";
 import { escapeSlack, oneLine, renderEmail, renderSlack, renderText, renderWebhook } from "./render";
 import { signWebhook, verifyWebhookSignature } from "./signature";
+import { sweptDeliveryJob } from "./sweep";
 
 const hostile: AlertMessage = {
   v: 1,
@@ -111,5 +112,15 @@ describe("outbound URLs", () => {
   });
   it("links to the issue page", () => {
     expect(issueUrl("https://cw.example/", "abc")).toBe("https://cw.example/issues/abc");
+  });
+});
+
+describe("the sweep's job for a delivery left pending", () => {
+  const id = "0b0e7c2e-6f0a-4a57-9a49-3f6f1f4f2b11";
+  it("keeps the delivery's own job id, so a job still waiting out its backoff absorbs it", () => {
+    expect(alertJobId(sweptDeliveryJob({ id, manualRetries: 0 }))).toBe(`alert-delivery-${id}`);
+  });
+  it("uses the retry's job id for a dead delivery sent again by hand", () => {
+    expect(alertJobId(sweptDeliveryJob({ id, manualRetries: 2 }))).toBe(`alert-delivery-${id}-retry-2`);
   });
 });

@@ -1,4 +1,4 @@
-import type { AlertQueue } from "@codewarden/common";
+import type { AlertDeliveryJob, AlertQueue } from "@codewarden/common";
 import { type Db, listStalePendingDeliveries, pruneAlertHistory } from "@codewarden/drizzle";
 import type pino from "pino";
 
@@ -15,7 +15,7 @@ export interface AlertSweep {
 
 /**
  * Every `intervalMs`: re-enqueues deliveries left `pending` for longer than `staleAfterMs` (their
- * job was lost, or a standalone web process recorded a test without a queue) and prunes old
+ * job was lost, or a standalone web process recorded a test or a retry without a queue) and prunes old
  * ledger rows and delivery records. Several workers may run it: job ids make re-enqueues collapse.
  */
 export function startAlertSweep(
@@ -33,10 +33,10 @@ export function startAlertSweep(
 
   const pass = async (): Promise<number> => {
     const t = now();
-    const ids = await listStalePendingDeliveries(db, { olderThan: new Date(t.getTime() - staleAfterMs) });
-    if (ids.length > 0) {
-      await queue.enqueue(ids.map((deliveryId) => ({ v: 1, kind: "delivery", deliveryId })));
-      logger.info({ deliveries: ids.length }, "re-enqueued pending alert deliveries");
+    const stale = await listStalePendingDeliveries(db, { olderThan: new Date(t.getTime() - staleAfterMs) });
+    if (stale.length > 0) {
+      await queue.enqueue(stale.map(sweptDeliveryJob));
+      logger.info({ deliveries: stale.length }, "re-enqueued pending alert deliveries");
     }
     if (t.getTime() - lastPrune > 10 * 60_000) {
       lastPrune = t.getTime();
@@ -46,7 +46,7 @@ export function startAlertSweep(
       });
       if (pruned.notifications + pruned.deliveries > 0) logger.info(pruned, "old alert records pruned");
     }
-    return ids.length;
+    return stale.length;
   };
   const run = (): Promise<number> => {
     if (running) return running;
@@ -70,5 +70,20 @@ export function startAlertSweep(
       clearInterval(every);
       await running;
     },
+  };
+}
+
+/**
+ * The job that re-enqueues a delivery left pending. A dead delivery retried by hand goes under its retry's
+ * job id (the queue still holds the dead job's id); any other delivery, even one waiting out its retry
+ * backoff with attempts made, under its own id, so that a job still in the queue absorbs it and the
+ * delivery is not sent twice.
+ */
+export function sweptDeliveryJob(d: { id: string; manualRetries: number }): AlertDeliveryJob {
+  return {
+    v: 1,
+    kind: "delivery",
+    deliveryId: d.id,
+    retry: d.manualRetries > 0 ? d.manualRetries : undefined,
   };
 }

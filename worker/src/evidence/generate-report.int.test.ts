@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../drizzle/src/testing";
 import { failEvidenceReport, generateEvidenceReport, scheduleMonthlyReports } from "./generate-report";
 import { EVIDENCE_SECTIONS } from "./render-pdf";
-import { createLocalReportStorage, type ReportStorage } from "./storage";
+import { type LocalS3, startLocalS3 } from "./s3-test-server";
+import { createLocalReportStorage, createS3ReportStorage, type ReportStorage } from "./storage";
 
 const logger = pino({ level: "silent" });
 let database: TestDatabase;
@@ -132,5 +133,53 @@ describe("evidence reports, generated", () => {
         scheduled: false,
       }),
     ).rejects.toThrow(RangeError);
+  });
+});
+
+describe("evidence reports, stored in an S3-compatible bucket", () => {
+  let s3: LocalS3;
+  let bucket: ReportStorage;
+  const config = () => ({
+    kind: "s3" as const,
+    endpoint: s3.endpoint,
+    bucket: s3.bucket,
+    region: "auto",
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+  });
+
+  beforeAll(async () => {
+    s3 = await startLocalS3("cw-evidence");
+    bucket = createS3ReportStorage(config());
+  });
+  afterAll(async () => {
+    await s3?.close();
+  });
+
+  it("the bytes read back from the bucket have the SHA-256 and size recorded in the database", async () => {
+    const db = database.handle.db;
+    const report = await createEvidenceReport(db, {
+      orgId,
+      periodStart: new Date("2026-09-01T00:00:00Z"),
+      periodEnd: new Date("2026-10-01T00:00:00Z"),
+      scheduled: false,
+      requestedBy: { userId: adminUserId, ip: null },
+    });
+    expect(await generateEvidenceReport({ db, storage: bucket, logger }, report!.id)).toBe("ready");
+
+    const row = await getEvidenceReport(db, { orgId, reportId: report!.id });
+    expect(row).toMatchObject({ status: "ready", storageKey: `orgs/${orgId}/evidence/${report!.id}.pdf` });
+    expect(row!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Read back over the S3 API by a client of its own, not the one that wrote it.
+    const reader = createS3ReportStorage(config());
+    const stored = await reader.get(row!.storageKey!);
+    expect(stored?.contentType).toBe("application/pdf");
+    const bytes = Buffer.from(stored!.bytes);
+    expect(bytes.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    expect(bytes.byteLength).toBe(row!.byteSize);
+    expect(createHash("sha256").update(bytes).digest("hex")).toBe(row!.sha256);
+    // Nothing was written to the local folder of the other tests.
+    expect(await storage.get(row!.storageKey!)).toBeNull();
   });
 });
