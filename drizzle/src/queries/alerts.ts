@@ -258,6 +258,20 @@ async function linkRuleChannels(
   return owned.map((c) => c.id);
 }
 
+/** A rule's own columns, as a create or an edit writes them. */
+function ruleValues(rule: NewAlertRule) {
+  return {
+    name: rule.name,
+    kind: rule.kind,
+    windowMinutes: rule.windowMinutes,
+    spikeCount: rule.spikeCount,
+    spikeFactor: rule.spikeFactor,
+    environment: rule.environment,
+    service: rule.service,
+    digest: rule.digest,
+  };
+}
+
 /**
  * Adds a rule notifying the given channels (only the project's own channels are linked);
  * audit-logged as `alert_rule.created`.
@@ -270,18 +284,7 @@ export async function createAlertRule(
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(alertRules)
-      .values({
-        projectId: params.projectId,
-        name: rule.name,
-        kind: rule.kind,
-        windowMinutes: rule.windowMinutes,
-        spikeCount: rule.spikeCount,
-        spikeFactor: rule.spikeFactor,
-        environment: rule.environment,
-        service: rule.service,
-        digest: rule.digest,
-        createdBy: params.actor.userId,
-      })
+      .values({ projectId: params.projectId, ...ruleValues(rule), createdBy: params.actor.userId })
       .returning({ id: alertRules.id });
     if (!row) throw new Error("createAlertRule: insert returned no row");
     const channelIds = await linkRuleChannels(tx, params.projectId, row.id, rule.channelIds);
@@ -314,19 +317,7 @@ export async function updateAlertRule(
       .where(and(eq(alertRules.id, params.ruleId), eq(alertRules.projectId, params.projectId)))
       .for("update");
     if (!before) return false;
-    await tx
-      .update(alertRules)
-      .set({
-        name: rule.name,
-        kind: rule.kind,
-        windowMinutes: rule.windowMinutes,
-        spikeCount: rule.spikeCount,
-        spikeFactor: rule.spikeFactor,
-        environment: rule.environment,
-        service: rule.service,
-        digest: rule.digest,
-      })
-      .where(eq(alertRules.id, before.id));
+    await tx.update(alertRules).set(ruleValues(rule)).where(eq(alertRules.id, before.id));
     await tx.delete(alertRuleChannels).where(eq(alertRuleChannels.ruleId, before.id));
     const channelIds = await linkRuleChannels(tx, params.projectId, before.id, rule.channelIds);
     const { id: _id, createdAt: _createdAt, enabled: _enabled, ...previous } = before;
