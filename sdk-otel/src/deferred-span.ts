@@ -73,7 +73,7 @@ export class DeferredSpan implements Span {
     private readonly tracer: Tracer,
     private name: string,
     private readonly parent: Context,
-    private readonly options: () => SpanOptions,
+    private options: () => SpanOptions,
     private readonly startTime: TimeInput = epochNow(),
   ) {}
 
@@ -181,6 +181,10 @@ export class DeferredSpan implements Span {
     this.ended = true;
     this.calls = undefined;
     this.attributes = undefined;
+    // A dropped span is never exported, even if its context is asked for later: let go of what its
+    // options closure holds (the server span's is the request, with its socket and body), which
+    // async resources that captured the request's context would otherwise keep alive for seconds.
+    if (!this.real) this.options = noOptions;
     this.real?.end(at);
   }
 
@@ -188,6 +192,10 @@ export class DeferredSpan implements Span {
     if (this.real) return this.real.isRecording();
     return !this.ended;
   }
+}
+
+function noOptions(): SpanOptions {
+  return {};
 }
 
 function isTimeInput(value: unknown): value is TimeInput {
