@@ -163,11 +163,17 @@ let propagationFields: { list: string[]; names: Set<string>; lengths: Set<number
  * default), found in the raw header list so that no headers object is built for a request without one. True
  * when the propagator does not list its fields.
  */
+function sameFields(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function carriesPropagationFields(req: IncomingMessage): boolean {
   const list = propagation.fields();
   if (list.length === 0) return true;
   let known = propagationFields;
-  if (!known || known.list.length !== list.length || known.list.some((f, i) => f !== list[i])) {
+  if (!known || !sameFields(known.list, list)) {
     const names = new Set(list.map((f) => f.toLowerCase()));
     known = { list, names, lengths: new Set([...names].map((f) => f.length)) };
     propagationFields = known;
