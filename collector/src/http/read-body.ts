@@ -50,6 +50,8 @@ export async function readBodyAndRaw(
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > rawLimit) throw new BodyTooLargeError(maxBytes);
 
+  // Gone while the key was looked up: its `close` has been, and no `data` or `end` will come.
+  if (req.destroyed) throw new BodyReadError("client closed the request before its body ended");
   if (encoding === "identity") {
     const body = await new IdentityBody(req, maxBytes).read();
     return { body, raw: keepRaw ? body : null };
