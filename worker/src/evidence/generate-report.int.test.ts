@@ -139,19 +139,10 @@ describe("evidence reports, generated", () => {
 describe("evidence reports, stored in an S3-compatible bucket", () => {
   let s3: LocalS3;
   let bucket: ReportStorage;
-  const config = () => ({
-    kind: "s3" as const,
-    endpoint: s3.endpoint,
-    bucket: s3.bucket,
-    region: "auto",
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-  });
 
   beforeAll(async () => {
     s3 = await startLocalS3("cw-evidence");
-    bucket = createS3ReportStorage(config());
+    bucket = createS3ReportStorage(s3.config());
   });
   afterAll(async () => {
     await s3?.close();
@@ -172,7 +163,7 @@ describe("evidence reports, stored in an S3-compatible bucket", () => {
     expect(row).toMatchObject({ status: "ready", storageKey: `orgs/${orgId}/evidence/${report!.id}.pdf` });
     expect(row!.sha256).toMatch(/^[0-9a-f]{64}$/);
     // Read back over the S3 API by a client of its own, not the one that wrote it.
-    const reader = createS3ReportStorage(config());
+    const reader = createS3ReportStorage(s3.config());
     const stored = await reader.get(row!.storageKey!);
     expect(stored?.contentType).toBe("application/pdf");
     const bytes = Buffer.from(stored!.bytes);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
+import type { S3ReportsConfig } from "./config";
 
 export interface LocalS3 {
   endpoint: string;
@@ -10,6 +11,8 @@ export interface LocalS3 {
   /** s3rver's built-in account. */
   accessKeyId: string;
   secretAccessKey: string;
+  /** The reports storage configuration that points at this server. */
+  config(): S3ReportsConfig;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,15 @@ export async function startLocalS3(bucket: string): Promise<LocalS3> {
     bucket,
     accessKeyId: "S3RVER",
     secretAccessKey: "S3RVER",
+    config: () => ({
+      kind: "s3",
+      endpoint: `http://127.0.0.1:${port}`,
+      bucket,
+      region: "auto",
+      accessKeyId: "S3RVER",
+      secretAccessKey: "S3RVER",
+      forcePathStyle: true,
+    }),
     async close() {
       await server.close();
       rmSync(directory, { recursive: true, force: true });

@@ -35,19 +35,10 @@ const HOSTILE_KEYS = [
 describe("S3-compatible report storage", () => {
   let s3: LocalS3;
   let storage: ReportStorage;
-  const config = () => ({
-    kind: "s3" as const,
-    endpoint: s3.endpoint,
-    bucket: s3.bucket,
-    region: "auto",
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-  });
 
   beforeAll(async () => {
     s3 = await startLocalS3("cw-reports");
-    storage = createReportStorage({ storage: config(), signedUrlTtlSeconds: 60 });
+    storage = createReportStorage({ storage: s3.config(), signedUrlTtlSeconds: 60 });
   });
   afterAll(async () => {
     await s3?.close();
@@ -80,7 +71,7 @@ describe("S3-compatible report storage", () => {
   it("signs URLs that stop working when their lifetime is over", async () => {
     const key = evidenceReportKey(randomUUID(), "rep_expired");
     await storage.put(key, PDF, "application/pdf");
-    const past = createS3ReportStorage(config(), { now: () => new Date(Date.now() - 10 * 60_000) });
+    const past = createS3ReportStorage(s3.config(), { now: () => new Date(Date.now() - 10 * 60_000) });
     const res = await fetch(await past.signedUrl!(key, 60));
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("Request has expired");
@@ -89,7 +80,7 @@ describe("S3-compatible report storage", () => {
   });
 
   it("fails on wrong credentials and refuses unsafe keys before any request", async () => {
-    const wrong = createS3ReportStorage({ ...config(), accessKeyId: "NOT-A-KEY" });
+    const wrong = createS3ReportStorage({ ...s3.config(), accessKeyId: "NOT-A-KEY" });
     await expect(wrong.put(evidenceReportKey(randomUUID(), "x"), PDF, "application/pdf")).rejects.toThrow(
       /Access Key Id/,
     );
