@@ -259,6 +259,14 @@ describe("no loss, no double count on the scale-out path", () => {
     expect(await first.exited(5000)).toBe("SIGKILL");
     expect(activeAtKill).toBeGreaterThan(0);
     const second = await startWorker();
+    // Its jobs come back through the stalled check (lock 2 s, checked every second) before Redis is
+    // crashed below: otherwise, on a slow run, a crash that loses the last writes could put them
+    // back in the queue by itself, and the stalled path would go untested.
+    await eventually(
+      async () => /error batch stalled/.test(second.output()),
+      20_000,
+      "the killed worker's jobs back through the stalled check",
+    );
 
     // 2. Crash Redis (SIGKILL: no shutdown save) with jobs waiting, and start it again on the same
     // port and directory; the worker is frozen meanwhile, so the waiting jobs can only come back
