@@ -156,9 +156,9 @@ export const alertDeliveryJobSchema = z.object({
   kind: z.literal("delivery"),
   deliveryId: z.string().uuid(),
   /**
-   * Set when a dead delivery is sent again by hand: how many times it was (its `manual_retries`).
-   * It gives the job a new id, since the queue still holds the dead job's id and would collapse the
-   * new job into it.
+   * Set when a dead delivery is sent again by hand: its attempts so far. It gives the job a new
+   * id, since the queue still holds the dead job's id and would collapse the new job into it;
+   * attempts only grow, so every retry gets an id of its own.
    */
   retry: z.number().int().min(1).optional(),
 });

@@ -712,20 +712,16 @@ export async function getAlertDeliveryStatus(
  * Puts a project's dead delivery back to `pending` (its attempts and last error stay, for the
  * record) to be sent again; audit-logged as `alert_delivery.retried`. Null when the project has
  * no such dead delivery, or its channel was deleted since. Returns the attempts so far, which
- * the re-queued job carries (see `alertJobId`).
+ * the re-queued job carries as `retry` (see `alertJobId`).
  */
 export async function retryAlertDelivery(
   db: Db,
   params: { orgId: string; projectId: string; deliveryId: string; actor: Actor },
-): Promise<{ id: string; attempts: number; manualRetries: number } | null> {
+): Promise<{ id: string; attempts: number } | null> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(alertDeliveries)
-      .set({
-        status: "pending",
-        manualRetries: sql`${alertDeliveries.manualRetries} + 1`,
-        updatedAt: sql`now()`,
-      })
+      .set({ status: "pending", updatedAt: sql`now()` })
       .where(
         and(
           eq(alertDeliveries.id, params.deliveryId),
@@ -737,7 +733,6 @@ export async function retryAlertDelivery(
       .returning({
         id: alertDeliveries.id,
         attempts: alertDeliveries.attempts,
-        manualRetries: alertDeliveries.manualRetries,
         kind: alertDeliveries.kind,
         channelId: alertDeliveries.channelId,
         lastError: alertDeliveries.lastError,
@@ -756,7 +751,7 @@ export async function retryAlertDelivery(
         lastError: row.lastError,
       },
     });
-    return { id: row.id, attempts: row.attempts, manualRetries: row.manualRetries };
+    return { id: row.id, attempts: row.attempts };
   });
 }
 
@@ -773,15 +768,16 @@ export async function getProjectName(db: Db, projectId: string): Promise<string 
 /**
  * Deliveries still `pending` that were created before `olderThan`: their job was lost (an
  * in-process queue that restarted, an enqueue that failed) or never made (a test sent from a web
- * process without a queue). `attempts` is above 0 only for a dead delivery retried by hand.
+ * process without a queue). `attempts` is above 0 only for a dead delivery retried by hand: every
+ * attempt records `sent`, `failed` or `dead`, and only `retryAlertDelivery` sets `pending` again.
  * Oldest first.
  */
 export async function listStalePendingDeliveries(
   db: Db,
   params: { olderThan: Date; limit?: number },
-): Promise<Array<{ id: string; manualRetries: number }>> {
+): Promise<Array<{ id: string; attempts: number }>> {
   return db
-    .select({ id: alertDeliveries.id, manualRetries: alertDeliveries.manualRetries })
+    .select({ id: alertDeliveries.id, attempts: alertDeliveries.attempts })
     .from(alertDeliveries)
     .where(and(eq(alertDeliveries.status, "pending"), lt(alertDeliveries.createdAt, params.olderThan)))
     .orderBy(alertDeliveries.createdAt)

@@ -225,12 +225,12 @@ function withSecret(body: AlertsActionData, channel: ChannelInput): AlertsAction
  */
 async function requeue(
   context: AppLoadContext,
-  delivery: { id: string; manualRetries: number },
+  delivery: { id: string; attempts: number },
 ): Promise<ActionData> {
   if (!context.alerts) return { notice: "Delivery queued again; a worker sends it shortly." };
   try {
     await context.alerts.enqueue([
-      { v: 1, kind: "delivery", deliveryId: delivery.id, retry: delivery.manualRetries },
+      { v: 1, kind: "delivery", deliveryId: delivery.id, retry: delivery.attempts },
     ]);
   } catch (err) {
     context.logger.error({ err, deliveryId: delivery.id }, "enqueueing a retried alert failed");

@@ -148,8 +148,8 @@ describe("alerts (PGlite + in-process queue)", () => {
     const before = hook.requests.length;
     for (const d of dead) {
       const retried = await retryAlertDelivery(handle.db, { ...base, deliveryId: d.id });
-      expect(retried).toEqual({ id: d.id, attempts: 2, manualRetries: 1 });
-      await queue.enqueue([{ v: 1, kind: "delivery", deliveryId: d.id, retry: retried!.manualRetries }]);
+      expect(retried).toEqual({ id: d.id, attempts: 2 });
+      await queue.enqueue([{ v: 1, kind: "delivery", deliveryId: d.id, retry: retried!.attempts }]);
     }
     await queue.drain();
     expect(hook.requests.length).toBe(before + 2);

@@ -483,7 +483,6 @@ describe("alerts (Postgres + BullMQ)", () => {
     ).toEqual({
       id: deliveryId,
       attempts: 3,
-      manualRetries: 1,
     });
     const before = hook.requests.length;
     const sweep = startAlertSweep(t.handle.db, alerts.queue, logger, { staleAfterMs: 0, intervalMs: 60_000 });

@@ -117,10 +117,10 @@ describe("outbound URLs", () => {
 
 describe("the sweep's job for a delivery left pending", () => {
   const id = "0b0e7c2e-6f0a-4a57-9a49-3f6f1f4f2b11";
-  it("keeps the delivery's own job id, so a job still waiting out its backoff absorbs it", () => {
-    expect(alertJobId(sweptDeliveryJob({ id, manualRetries: 0 }))).toBe(`alert-delivery-${id}`);
+  it("keeps the delivery's own job id for a delivery never attempted, so a job of it still queued absorbs it", () => {
+    expect(alertJobId(sweptDeliveryJob({ id, attempts: 0 }))).toBe(`alert-delivery-${id}`);
   });
   it("uses the retry's job id for a dead delivery sent again by hand", () => {
-    expect(alertJobId(sweptDeliveryJob({ id, manualRetries: 2 }))).toBe(`alert-delivery-${id}-retry-2`);
+    expect(alertJobId(sweptDeliveryJob({ id, attempts: 3 }))).toBe(`alert-delivery-${id}-retry-3`);
   });
 });

@@ -74,16 +74,16 @@ export function startAlertSweep(
 }
 
 /**
- * The job that re-enqueues a delivery left pending. A dead delivery retried by hand goes under its retry's
- * job id (the queue still holds the dead job's id); any other delivery, even one waiting out its retry
- * backoff with attempts made, under its own id, so that a job still in the queue absorbs it and the
- * delivery is not sent twice.
+ * The job that re-enqueues a delivery left pending. A pending delivery has attempts only when it is a
+ * dead one retried by hand (every attempt records sent, failed or dead): it goes under its retry's job
+ * id, the same one the web enqueued, since the queue still holds the dead job's id. A delivery never
+ * attempted goes under its own id, so that a job of it still in the queue absorbs the new one.
  */
-export function sweptDeliveryJob(d: { id: string; manualRetries: number }): AlertDeliveryJob {
+export function sweptDeliveryJob(d: { id: string; attempts: number }): AlertDeliveryJob {
   return {
     v: 1,
     kind: "delivery",
     deliveryId: d.id,
-    retry: d.manualRetries > 0 ? d.manualRetries : undefined,
+    retry: d.attempts > 0 ? d.attempts : undefined,
   };
 }

@@ -1,1 +1,0 @@
-ALTER TABLE "alert_deliveries" ADD COLUMN "manual_retries" integer DEFAULT 0 NOT NULL;
