@@ -79,38 +79,35 @@ export function createKeyResolver(opts: KeyResolverOptions): KeyResolver {
     while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
   }
 
+  function cached(key: string): IngestKeyGrant | null | undefined {
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
+    // Cached by the key itself, so a hit costs no hashing (the key is in this request's memory
+    // anyway); the database only ever sees, and stores, its hash.
+    const hit = cache.get(key);
+    if (!hit || hit.expiresAt <= now()) return undefined;
+    if (hit.grant) touch(hit.grant);
+    return hit.grant;
+  }
+
   return {
     get size() {
       return cache.size;
     },
-    cached(key) {
-      if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
-      const hit = cache.get(key);
-      if (!hit || hit.expiresAt <= now()) return undefined;
-      if (hit.grant) touch(hit.grant);
-      return hit.grant;
-    },
+    cached,
     async resolve(key) {
-      if (key.length === 0 || key.length > MAX_KEY_LENGTH) return null;
-      // Cached by the key itself, so a hit costs no hashing (the key is in this request's
-      // memory anyway); the database only ever sees, and stores, its hash.
-      const hit = cache.get(key);
-      let grant: IngestKeyGrant | null;
-      if (hit && hit.expiresAt > now()) {
-        grant = hit.grant;
-      } else {
-        let pending = inflight.get(key);
-        if (!pending) {
-          pending = findIngestKeyGrant(opts.db, hashSecret(key))
-            .then((g) => {
-              remember(key, g);
-              return g;
-            })
-            .finally(() => inflight.delete(key));
-          inflight.set(key, pending);
-        }
-        grant = await pending;
+      const hit = cached(key);
+      if (hit !== undefined) return hit;
+      let pending = inflight.get(key);
+      if (!pending) {
+        pending = findIngestKeyGrant(opts.db, hashSecret(key))
+          .then((g) => {
+            remember(key, g);
+            return g;
+          })
+          .finally(() => inflight.delete(key));
+        inflight.set(key, pending);
       }
+      const grant = await pending;
       if (grant) touch(grant);
       return grant;
     },
