@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import {
   type Attributes,
   type AttributeValue,
@@ -27,6 +28,11 @@ const MAX_BUFFERED_CALLS = 512;
 
 type Call = (span: Span) => void;
 
+/** What a DeferredSpan's options (kind, attributes, links) are computed by, when it is started for real. */
+export interface SpanOptionsSource {
+  spanOptions(): SpanOptions;
+}
+
 /** The status of every span that has none yet (replaced, never changed in place). */
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
@@ -36,8 +42,10 @@ const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
  * offset, i.e. with up to a millisecond of jitter between a parent and its child.)
  */
 function epochNow(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN + performance.now();
 }
+
+const TIME_ORIGIN = performance.timeOrigin;
 
 /**
  * A span that is started for real only when something needs it to exist.
@@ -45,8 +53,8 @@ function epochNow(): number {
  * With `exportSpans: "errors"` almost every server span is recorded, ended and then dropped by the
  * ErrorSpanProcessor. Recording it costs a small service more CPU than its own request handling
  * (docs/BENCHMARKS.md, SDK overhead): ids, the span object, attribute sanitising, the processors. This
- * span stands in for it: it holds the start time, the parent context, a name, the status and a closure
- * that computes the attributes, the attributes set on it, and buffers the events, exceptions and links. It becomes a real span from `tracer` — with the recorded start time, then every buffered call
+ * span stands in for it: it holds the start time, the parent context, a name, the status and what
+ * computes its options (SpanOptionsSource), the attributes set on it, and buffers the events, exceptions and links. It becomes a real span from `tracer` — with the recorded start time, then every buffered call
  * replayed in order — the first time
  *
  * - anything asks for its span context (a child span, a log record, trace-context propagation on an
@@ -73,7 +81,7 @@ export class DeferredSpan implements Span {
     private readonly tracer: Tracer,
     private name: string,
     private readonly parent: Context,
-    private options: () => SpanOptions,
+    private options: SpanOptionsSource,
     private readonly startTime: TimeInput = epochNow(),
   ) {}
 
@@ -92,7 +100,7 @@ export class DeferredSpan implements Span {
     if (this.real) return this.real;
     const real = this.tracer.startSpan(
       this.name,
-      { ...this.options(), startTime: this.startTime },
+      { ...this.options.spanOptions(), startTime: this.startTime },
       this.parent,
     );
     this.real = real;
@@ -176,16 +184,15 @@ export class DeferredSpan implements Span {
   /** Ends the real span if there is one or the span carries an error; otherwise it is dropped unstarted. */
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    const at = endTime ?? epochNow();
     if (!this.real && this.carriesError) this.materialize();
     this.ended = true;
     this.calls = undefined;
     this.attributes = undefined;
-    // A dropped span is never exported, even if its context is asked for later: let go of what its
-    // options closure holds (the server span's is the request, with its socket and body), which
-    // async resources that captured the request's context would otherwise keep alive for seconds.
-    if (!this.real) this.options = noOptions;
-    this.real?.end(at);
+    // A dropped span is never exported, even if its context is asked for later: let go of what computes
+    // its options (for a server span, the request with its socket and body), which async resources that
+    // captured the request's context would otherwise keep alive for seconds.
+    if (!this.real) this.options = NO_OPTIONS;
+    else this.real.end(endTime ?? epochNow());
   }
 
   isRecording(): boolean {
@@ -194,8 +201,15 @@ export class DeferredSpan implements Span {
   }
 }
 
-function noOptions(): SpanOptions {
-  return {};
+const NO_OPTIONS: SpanOptionsSource = { spanOptions: () => ({}) };
+
+/** The options a tracer's caller passed, as they are. */
+class GivenOptions implements SpanOptionsSource {
+  constructor(private readonly options: SpanOptions) {}
+
+  spanOptions(): SpanOptions {
+    return this.options;
+  }
 }
 
 function isTimeInput(value: unknown): value is TimeInput {
@@ -216,7 +230,7 @@ export class DeferredTracer implements Tracer {
     if (isTracingSuppressed(ctx)) return this.real.startSpan(name, options, ctx);
     const { startTime, root, ...rest } = options;
     const parent = root ? trace.deleteSpan(ctx) : ctx;
-    return new DeferredSpan(this.real, name, parent, () => rest, startTime ?? epochNow());
+    return new DeferredSpan(this.real, name, parent, new GivenOptions(rest), startTime ?? epochNow());
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;

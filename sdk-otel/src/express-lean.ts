@@ -1,5 +1,4 @@
 import type { IncomingMessage } from "node:http";
-import { context } from "@opentelemetry/api";
 import { getRPCMetadata, hrTime, RPCType } from "@opentelemetry/core";
 import {
   InstrumentationBase,
@@ -8,6 +7,7 @@ import {
   isWrapped,
 } from "@opentelemetry/instrumentation";
 import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
+import { activeContext } from "./context-manager.js";
 import { noteRequestError } from "./request-errors.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
@@ -109,7 +109,7 @@ function nameRoute(original: AnyFunction): AnyFunction {
   return function dispatch(this: unknown, req?: unknown) {
     const path = (this as { path?: unknown }).path;
     if (typeof path === "string") {
-      const rpc = getRPCMetadata(context.active());
+      const rpc = getRPCMetadata(activeContext());
       if (rpc?.type === RPCType.HTTP) {
         const baseUrl = (req as { baseUrl?: unknown } | undefined)?.baseUrl;
         rpc.route = `${typeof baseUrl === "string" ? baseUrl : ""}${path}`;

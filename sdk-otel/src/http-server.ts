@@ -6,10 +6,10 @@ import {
   INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
-  type Span,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
+  type Tracer,
   trace,
 } from "@opentelemetry/api";
 import { type RPCMetadata, RPCType, setRPCMetadata } from "@opentelemetry/core";
@@ -18,7 +18,8 @@ import {
   type InstrumentationConfig,
   InstrumentationNodeModuleDefinition,
 } from "@opentelemetry/instrumentation";
-import { DeferredSpan } from "./deferred-span.js";
+import { activeContext, callInContext } from "./context-manager.js";
+import { DeferredSpan, type SpanOptionsSource } from "./deferred-span.js";
 import { takeRequestError } from "./request-errors.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
@@ -122,18 +123,50 @@ const RPC_METADATA_KEY = keyUsedBy((ctx) =>
 );
 
 /**
- * The request's context: its parent (the extracted trace context) with the server span and the RPC metadata.
- * The same values as `setRPCMetadata(trace.setSpan(parent, span), rpc)`, without copying the parent's values
- * twice for every request; the first `setValue` or `deleteValue` on it builds that context and derives from it.
+ * One incoming request: its context — the parent (the extracted trace context) with the server span and the
+ * RPC metadata — and what its span needs, in one object per request. As a Context it gives the same values as
+ * `setRPCMetadata(trace.setSpan(parent, span), rpc)` without copying the parent's values twice for every
+ * request; the first `setValue` or `deleteValue` on it builds that context and derives from it. As the span's
+ * SpanOptionsSource it computes the attributes only if the span is started. `end()` runs when the response
+ * closes.
  */
-class RequestContext implements Context {
+class ServerRequest implements Context, SpanOptionsSource {
+  readonly span: DeferredSpan;
+  readonly rpc: RPCMetadata & { route?: string };
   private expanded: Context | undefined;
+  /** Released when the span ends (async resources that captured this context may live on for seconds). */
+  private req: IncomingMessage | undefined;
+  private res: ServerResponse | undefined;
+  private readonly rawMethod: string;
+  private readonly method: string;
+  // Read now: frameworks rewrite req.url while routing (express strips a mounted router's prefix), and once
+  // the connection is gone the socket no longer knows its peer.
+  private readonly url: string | undefined;
+  private readonly peerAddress: string | undefined;
+  private readonly peerPort: number | undefined;
+  /** True once the response closed (or the handler threw) and the span ended. */
+  ended = false;
+  private threw = false;
 
   constructor(
+    tracer: Tracer,
+    req: IncomingMessage,
+    res: ServerResponse,
+    private readonly https: boolean,
     private readonly parent: Context,
-    private readonly span: Span,
-    private readonly rpc: RPCMetadata,
-  ) {}
+  ) {
+    this.req = req;
+    this.res = res;
+    const raw = req.method ?? "GET";
+    this.rawMethod = raw;
+    this.method = raw === "GET" || raw === "POST" || KNOWN_METHODS.has(raw) ? raw : "_OTHER";
+    this.url = req.url;
+    const socket = req.socket;
+    this.peerAddress = socket?.remoteAddress;
+    this.peerPort = socket?.remotePort;
+    this.span = new DeferredSpan(tracer, this.method, parent, this);
+    this.rpc = { type: RPCType.HTTP, span: this.span };
+  }
 
   getValue(key: symbol): unknown {
     if (key === SPAN_KEY) return this.span;
@@ -153,35 +186,134 @@ class RequestContext implements Context {
     this.expanded ??= this.parent.setValue(SPAN_KEY, this.span).setValue(RPC_METADATA_KEY, this.rpc);
     return this.expanded;
   }
+
+  spanOptions(): SpanOptions {
+    const attributes: Record<string, string | number> = {
+      [ATTR_METHOD]: this.method,
+      [ATTR_SCHEME]: this.https ? "https" : "http",
+      [ATTR_PATH]: pathOf(this.url),
+    };
+    const req = this.req;
+    if (req) attributes[ATTR_PROTOCOL_VERSION] = req.httpVersion;
+    if (this.method === "_OTHER") attributes[ATTR_METHOD_ORIGINAL] = cap(this.rawMethod, 64);
+    const server = hostAndPort(req?.headers.host, this.https);
+    if (server) {
+      attributes[ATTR_SERVER_ADDRESS] = server[0];
+      attributes[ATTR_SERVER_PORT] = server[1];
+    }
+    if (this.peerAddress) attributes[ATTR_PEER_ADDRESS] = this.peerAddress;
+    if (this.peerPort) attributes[ATTR_PEER_PORT] = this.peerPort;
+    const userAgent = req?.headers["user-agent"];
+    if (userAgent) attributes[ATTR_USER_AGENT] = cap(userAgent, MAX_HEADER_VALUE);
+    return { kind: SpanKind.SERVER, attributes };
+  }
+
+  /** A handler threw synchronously: that crashes the request (and usually the process), so record it. */
+  fail(error: unknown): void {
+    const span = this.span;
+    span.recordException(asException(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
+    span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : typeof error);
+    this.threw = true;
+    this.end();
+  }
+
+  /** The response closed (or the handler threw): the span ends, and is dropped unstarted if nothing failed. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const req = this.req!;
+    const res = this.res!;
+    const span = this.span;
+    const threw = this.threw;
+    const status = res.headersSent ? res.statusCode : undefined;
+    // An error a framework handled on its way to a 5xx, or to no answer at all (express-lean.ts), is the
+    // span's exception; with a 2xx–4xx answer it was handled and is not an incident.
+    const noted = !threw && (status === undefined || status >= 500) ? takeRequestError(req) : undefined;
+    const failed = threw || (status !== undefined && status >= 500) || noted !== undefined;
+    // A span nothing asked for and that carries no error is dropped without ever being started.
+    if (!failed && !span.started && !span.carriesError) {
+      this.req = undefined;
+      this.res = undefined;
+      span.end();
+      return;
+    }
+    span.materialize();
+    this.req = undefined;
+    this.res = undefined;
+    const route = this.rpc.route;
+    if (route) {
+      span.setAttribute(ATTR_ROUTE, route);
+      span.updateName(`${req.method ?? "GET"} ${route}`);
+    }
+    if (noted) {
+      span.recordException(asException(noted.error), noted.time);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(noted.error) });
+      if (status === undefined)
+        span.setAttribute(
+          ATTR_ERROR_TYPE,
+          noted.error instanceof Error ? noted.error.name : typeof noted.error,
+        );
+    }
+    // No status code when none was sent (the client went away, or the handler threw before answering).
+    if (status !== undefined) {
+      span.setAttribute(ATTR_STATUS, status);
+      if (status >= 500 && !threw) {
+        span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        if (!noted) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    }
+    span.end();
+  }
 }
 
-/** The header names (lower case) the global propagator reads, and their lengths; undefined: it does not say. */
-let propagationFields: { list: string[]; names: Set<string>; lengths: Set<number> } | undefined;
+/** The header names the global propagator reads, in lower case, and which lengths they have. */
+let propagationFields: { list: string[]; lower: string[]; lengths: Uint8Array } | undefined;
 
-/**
- * Whether the request carries a header the global propagator reads (`traceparent`, `tracestate`, `baggage` by
- * default), found in the raw header list so that no headers object is built for a request without one. True
- * when the propagator does not list its fields.
- */
 function sameFields(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
+/**
+ * Whether `name` equals `lower` (a lower-case header name) ignoring ASCII case. Without allocating: this runs
+ * for every header whose length is that of a propagation field. (`| 0x20` also folds a few punctuation
+ * characters onto others, which at worst makes a request look like it carries trace context: then it is
+ * extracted, and nothing is found.)
+ */
+function sameHeaderName(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = name.charCodeAt(i);
+    const l = lower.charCodeAt(i);
+    if (c !== l && (c | 0x20) !== l) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the request carries a header the global propagator reads (`traceparent`, `tracestate`, `baggage` by
+ * default), found in the raw header list so that no headers object is built for a request without one. True
+ * when the propagator does not list its fields.
+ */
 function carriesPropagationFields(req: IncomingMessage): boolean {
   const list = propagation.fields();
   if (list.length === 0) return true;
   let known = propagationFields;
   if (!known || !sameFields(known.list, list)) {
-    const names = new Set(list.map((f) => f.toLowerCase()));
-    known = { list, names, lengths: new Set([...names].map((f) => f.length)) };
+    const lower = list.map((f) => f.toLowerCase());
+    const lengths = new Uint8Array(256);
+    for (const f of lower) lengths[Math.min(f.length, 255)] = 1;
+    known = { list, lower, lengths };
     propagationFields = known;
   }
+  const { lower, lengths } = known;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (known.lengths.has(name.length) && known.names.has(name.toLowerCase())) return true;
+    const length = name.length;
+    if (lengths[Math.min(length, 255)] === 0) continue;
+    for (const field of lower) if (field.length === length && sameHeaderName(name, field)) return true;
   }
   return false;
 }
@@ -250,119 +382,39 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
 
   private incomingRequest(original: Emit, https: boolean): Emit {
     const instrumentation = this;
-    // `arguments` is forwarded as is, not copied into an array: this runs for every event of every server.
-    return function emit(
-      this: Server,
-      event: string | symbol,
-      request?: unknown,
-      response?: unknown,
-    ): boolean {
+    const emitOriginal = original as (this: Server, ...args: unknown[]) => boolean;
+    // Named parameters, and `arguments` forwarded as is for other events: this runs for every event of every
+    // server, and a request's 'request' event is emitted with exactly (req, res).
+    return function emit(this: Server, event: string | symbol, req?: unknown, res?: unknown): boolean {
+      // biome-ignore lint/complexity/noArguments: the count only, no copy
+      const argc = arguments.length;
       // biome-ignore lint/complexity/noArguments: see above
-      if (event !== "request") return Reflect.apply(original, this, arguments) as boolean;
-      const req = request as IncomingMessage;
-      const res = response as ServerResponse;
-      const started = instrumentation.startSpan(req, https);
+      if (event !== "request" || argc > 3) return Reflect.apply(original, this, arguments) as boolean;
+      const scope = instrumentation.begin(req as IncomingMessage, res as ServerResponse, https);
       // biome-ignore lint/complexity/noArguments: see above
-      if (!started) return Reflect.apply(original, this, arguments) as boolean;
-      const [span, rpc, ctx] = started;
-      let ended = false;
-      let threw = false;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        const status = res.headersSent ? res.statusCode : undefined;
-        // An error a framework handled on its way to a 5xx, or to no answer at all (express-lean.ts), is the
-        // span's exception; with a 2xx–4xx answer it was handled and is not an incident.
-        const noted = !threw && (status === undefined || status >= 500) ? takeRequestError(req) : undefined;
-        const failed = threw || (status !== undefined && status >= 500) || noted !== undefined;
-        // A span nothing asked for and that carries no error is dropped without ever being started.
-        if (!failed && !span.started && !span.carriesError) return span.end();
-        span.materialize();
-        if (rpc.route) {
-          span.setAttribute(ATTR_ROUTE, rpc.route);
-          span.updateName(`${req.method ?? "GET"} ${rpc.route}`);
-        }
-        if (noted) {
-          span.recordException(asException(noted.error), noted.time);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(noted.error) });
-          if (status === undefined)
-            span.setAttribute(
-              ATTR_ERROR_TYPE,
-              noted.error instanceof Error ? noted.error.name : typeof noted.error,
-            );
-        }
-        // No status code when none was sent (the client went away, or the handler threw before answering).
-        if (status !== undefined) {
-          span.setAttribute(ATTR_STATUS, status);
-          if (status >= 500 && !threw) {
-            span.setAttribute(ATTR_ERROR_TYPE, String(status));
-            if (!noted) span.setStatus({ code: SpanStatusCode.ERROR });
-          }
-        }
-        span.end();
-      };
-      onResponseClose(req, res, ctx, end);
+      if (!scope) return Reflect.apply(original, this, arguments) as boolean;
       try {
-        // biome-ignore lint/complexity/noArguments: see above
-        return context.with(ctx, () => Reflect.apply(original, this, arguments) as boolean);
+        return callInContext(scope, emitOriginal, this, argc, event, req, res);
       } catch (error) {
-        // A handler that throws synchronously crashes the request (and usually the process): record it.
-        span.recordException(error as Error);
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
-        span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : typeof error);
-        threw = true;
-        end();
+        scope.fail(error);
         throw error;
       }
     } as Emit;
   }
 
   /**
-   * The deferred server span (see deferred-span.ts) and the request's context; undefined if anything about
-   * the request makes that fail (never throws). The attributes are computed only if the span is started.
+   * The request's ServerRequest (its deferred server span and context), wired to the request and response
+   * emitters; undefined if anything about the request makes that fail (never throws).
    */
-  private startSpan(
-    req: IncomingMessage,
-    https: boolean,
-  ): [DeferredSpan, RPCMetadata & { route?: string }, Context] | undefined {
+  private begin(req: IncomingMessage, res: ServerResponse, https: boolean): ServerRequest | undefined {
     try {
-      const raw = req.method ?? "GET";
-      const method = KNOWN_METHODS.has(raw) ? raw : "_OTHER";
-      // Read now: frameworks rewrite req.url while routing (express strips a mounted router's prefix), and
-      // once the connection is gone the socket no longer knows its peer.
-      const url = req.url;
-      const socket = req.socket;
-      const peerAddress = socket?.remoteAddress;
-      const peerPort = socket?.remotePort;
-      const options = (): SpanOptions => {
-        const attributes: Record<string, string | number> = {
-          [ATTR_METHOD]: method,
-          [ATTR_SCHEME]: https ? "https" : "http",
-          [ATTR_PATH]: pathOf(url),
-          [ATTR_PROTOCOL_VERSION]: req.httpVersion,
-        };
-        if (method === "_OTHER") attributes[ATTR_METHOD_ORIGINAL] = cap(raw, 64);
-        const server = hostAndPort(req.headers.host, https);
-        if (server) {
-          attributes[ATTR_SERVER_ADDRESS] = server[0];
-          attributes[ATTR_SERVER_PORT] = server[1];
-        }
-        if (peerAddress) attributes[ATTR_PEER_ADDRESS] = peerAddress;
-        if (peerPort) attributes[ATTR_PEER_PORT] = peerPort;
-        const userAgent = req.headers["user-agent"];
-        if (userAgent) attributes[ATTR_USER_AGENT] = cap(userAgent, MAX_HEADER_VALUE);
-        return { kind: SpanKind.SERVER, attributes };
-      };
       // Most requests carry no trace context: then there is nothing to extract (and no headers object to build).
       const parent = carriesPropagationFields(req)
         ? propagation.extract(ROOT_CONTEXT, req.headers)
         : ROOT_CONTEXT;
-      const span = new DeferredSpan(this.tracer, method, parent, options);
-      const rpc: RPCMetadata & { route?: string } = { type: RPCType.HTTP, span };
-      return [span, rpc, new RequestContext(parent, span, rpc)];
+      const scope = new ServerRequest(this.tracer, req, res, https, parent);
+      track(req, res, scope);
+      return scope;
     } catch (error) {
       this._diag.error("could not start a server span", error);
       return undefined;
@@ -370,46 +422,33 @@ export class HttpServerInstrumentation extends InstrumentationBase<Instrumentati
   }
 }
 
-/** The context an incoming request's emitter runs its listeners in (set per request, read by the emit wrapper). */
-const REQUEST_CONTEXT = Symbol("codewarden.http-server.request-context");
+/** The request's ServerRequest (set per request, read by the emit wrappers). */
+const REQUEST_SCOPE = Symbol("codewarden.http-server.request");
 /** Marks our wrapper of IncomingMessage.prototype.emit. */
 const BOUND_EMIT = Symbol.for("codewarden.http-server.request-emit");
-
-type RequestWithContext = IncomingMessage & { [REQUEST_CONTEXT]?: Context };
-
-/** The span's end, called when the response closes (set per request, read by the response emit wrapper). */
-const REQUEST_END = Symbol("codewarden.http-server.request-end");
 /** Marks our wrapper of ServerResponse.prototype.emit. */
 const RESPONSE_EMIT = Symbol.for("codewarden.http-server.response-emit");
 
-type RequestState = RequestWithContext & { [REQUEST_END]?: () => void };
+type RequestWithScope = IncomingMessage & { [REQUEST_SCOPE]?: ServerRequest };
 
 /**
  * Makes the request's listeners (body parsers, and the handlers they call) run in the request's context, and
- * `end` run when the response closes. Where IncomingMessage.prototype.emit and ServerResponse.prototype.emit
- * are ours, that is two properties on the request (the wrappers read them on emit) instead of `context.bind`,
+ * the span end when the response closes. Where IncomingMessage.prototype.emit and ServerResponse.prototype.emit
+ * are ours, that is one property on the request, which both wrappers read on emit, instead of `context.bind`,
  * which replaces six methods on every request emitter, and a `close` listener per response; otherwise (custom
  * classes with their own emit) it falls back to those.
  */
-function onResponseClose(req: IncomingMessage, res: ServerResponse, ctx: Context, end: () => void): void {
-  if ((req.emit as { [BOUND_EMIT]?: boolean })[BOUND_EMIT]) (req as RequestState)[REQUEST_CONTEXT] = ctx;
-  else context.bind(ctx, req);
-  if ((res.emit as { [RESPONSE_EMIT]?: boolean })[RESPONSE_EMIT] && res.req === req)
-    (req as RequestState)[REQUEST_END] = end;
-  else res.once("close", end);
+function track(req: IncomingMessage, res: ServerResponse, scope: ServerRequest): void {
+  (req as RequestWithScope)[REQUEST_SCOPE] = scope;
+  if (!(req.emit as { [BOUND_EMIT]?: boolean })[BOUND_EMIT]) context.bind(scope, req);
+  if (!(res.emit as { [RESPONSE_EMIT]?: boolean })[RESPONSE_EMIT] || res.req !== req)
+    res.once("close", () => scope.end());
 }
 
 /** ServerResponse.prototype.emit, ending the request's span first when the response closes. */
 function responseEmit(original: ServerResponse["emit"]): ServerResponse["emit"] {
   const emit = function emit(this: ServerResponse, event: string | symbol): boolean {
-    if (event === "close") {
-      const req = this.req as RequestState | undefined;
-      const end = req?.[REQUEST_END];
-      if (end !== undefined) {
-        req![REQUEST_END] = undefined;
-        end();
-      }
-    }
+    if (event === "close") (this.req as RequestWithScope | undefined)?.[REQUEST_SCOPE]?.end();
     // biome-ignore lint/complexity/noArguments: forwards every argument without copying them into an array
     return Reflect.apply(original, this, arguments) as boolean;
   };
@@ -419,15 +458,28 @@ function responseEmit(original: ServerResponse["emit"]): ServerResponse["emit"] 
 
 /** IncomingMessage.prototype.emit, running the listeners in the request's context when it has one. */
 function requestEmit(original: IncomingMessage["emit"]): IncomingMessage["emit"] {
-  // `arguments` is forwarded as is, not copied into an array: this runs for every event of every request.
-  const emit = function emit(this: RequestWithContext, event: string | symbol): boolean {
-    const ctx = this[REQUEST_CONTEXT];
-    // No context to set, nobody listening (most of a GET's events) or already in it: emit as is.
-    if (ctx === undefined || this.listenerCount(event) === 0 || context.active() === ctx)
+  // Named parameters, `arguments` forwarded as is otherwise: this runs for every event of every request.
+  const emit = function emit(
+    this: RequestWithScope,
+    event: string | symbol,
+    a?: unknown,
+    b?: unknown,
+  ): boolean {
+    const scope = this[REQUEST_SCOPE];
+    // biome-ignore lint/complexity/noArguments: the count only, no copy
+    const argc = arguments.length;
+    // No context to set, the response already closed (the request is over: what is left is Node's own
+    // clean-up, like a GET's 'end'), nobody listening (most of a GET's events) or already in it: emit as is.
+    if (
+      scope === undefined ||
+      scope.ended ||
+      argc > 3 ||
+      this.listenerCount(event) === 0 ||
+      activeContext() === scope
+    )
       // biome-ignore lint/complexity/noArguments: see above
       return Reflect.apply(original, this, arguments) as boolean;
-    // biome-ignore lint/complexity/noArguments: see above
-    return context.with(ctx, () => Reflect.apply(original, this, arguments) as boolean);
+    return callInContext(scope, original as (...args: unknown[]) => boolean, this, argc, event, a, b);
   };
   Object.defineProperty(emit, BOUND_EMIT, { value: true });
   return emit as IncomingMessage["emit"];

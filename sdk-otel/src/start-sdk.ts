@@ -25,6 +25,7 @@ import {
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
 import type { ResolvedConfig, ResourceDetectorName } from "./config.js";
+import { SdkContextManager } from "./context-manager.js";
 import { DeferredTracerProvider } from "./deferred-span.js";
 import { stderrDiagLogger } from "./diagnostics.js";
 import { ErrorSpanProcessor } from "./error-spans.js";
@@ -169,7 +170,9 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
     : undefined;
 
   const bundled = bundledInstrumentations(config);
+  const contextManager = new SdkContextManager();
   const sdk = new NodeSDK({
+    contextManager,
     resource: buildResource(config),
     autoDetectResources: false,
     spanProcessors: spanProcessor ? [spanProcessor, spanCounter] : [],
@@ -180,6 +183,7 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
     // textMapPropagator left undefined: OTEL_PROPAGATORS, else W3C trace context + baggage.
   });
   sdk.start();
+  contextManager.useDirectly();
   if (batchSpanProcessor && config.exportSpans === "errors") deferBundledSpans(bundled);
 
   return {

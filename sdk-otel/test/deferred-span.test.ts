@@ -14,9 +14,11 @@ const PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 function deferred(name = "GET", parent = ROOT_CONTEXT) {
   let computed = 0;
-  const span = new DeferredSpan(tracer(), name, parent, () => {
-    computed++;
-    return { kind: SpanKind.SERVER, attributes: { "url.path": "/p" } };
+  const span = new DeferredSpan(tracer(), name, parent, {
+    spanOptions() {
+      computed++;
+      return { kind: SpanKind.SERVER, attributes: { "url.path": "/p" } };
+    },
   });
   return { span, computed: () => computed };
 }

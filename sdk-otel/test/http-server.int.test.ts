@@ -27,12 +27,12 @@ describe("server spans by default (exportSpans: errors)", () => {
     });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("statuses=200,200,200,200,200,500,500,500");
+    expect(run.stdout).toContain("statuses=200,200,200,200,200,500,500,500,500");
     expect(run.stdout).toContain("app-handled server-throw-marker");
 
     const servers = spansFrom(fixture.sink).filter((s) => s.scope === SERVER_SCOPE);
-    // Five successful requests were traced and dropped; the three failures were exported.
-    expect(servers).toHaveLength(3);
+    // Five successful requests were traced and dropped; the four failures were exported.
+    expect(servers).toHaveLength(4);
     const fail = servers.find((s) => s.attributes["url.path"] === "/fail/7");
     expect(fail).toMatchObject({
       kind: SPAN_KIND.SERVER,
@@ -59,6 +59,12 @@ describe("server spans by default (exportSpans: errors)", () => {
     expect(logs.includes("server-fail-marker")).toBe(true);
     expect(logs.includes(Buffer.from(PARENT_TRACE, "hex"))).toBe(true);
     expect(logs.includes(Buffer.from(fail?.spanId ?? "", "hex"))).toBe(true);
+
+    // Header names are case-insensitive: "TraceParent" is the parent too.
+    expect(servers.find((s) => s.attributes["url.path"] === "/fail/8")).toMatchObject({
+      traceId: "2cf7651916cd43dd8448eb211c80319e",
+      parentSpanId: "d7ad6b7169203333",
+    });
 
     const thrown = servers.find((s) => s.attributes["url.path"] === "/throw");
     expect(thrown?.status).toEqual({ code: STATUS_CODE.ERROR, message: "server-throw-marker" });
@@ -160,7 +166,7 @@ describe("server spans by default (exportSpans: errors)", () => {
     const spans = spansFrom(fixture.sink);
     expect(spans.some((s) => s.scope === SERVER_SCOPE)).toBe(false);
     const servers = spans.filter((s) => s.kind === SPAN_KIND.SERVER);
-    expect(servers).toHaveLength(8);
+    expect(servers).toHaveLength(9);
     expect(servers.every((s) => s.scope === "@opentelemetry/instrumentation-http")).toBe(true);
   });
 });
