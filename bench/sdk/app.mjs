@@ -8,7 +8,7 @@
  *                                          from Postgres with postgres.js (one query per request).
  * GET /api/checkout?cart=                  throws inside the "payment" code; the handler catches it,
  *                                          reports it with captureException and answers 500.
- * With APP_FRAMEWORK=express (`--app express`) the same handler serves both routes through Express, after
+ * With APP_FRAMEWORK=express (`--app express`, Express 4) or express5 (`--app express5`) the same handler serves both routes through Express, after
  * a JSON body parser; anything else is Express's 404.
  * The load sends one request in 1,000 to /api/checkout. Without the SDK registered, captureException
  * is the package's documented no-op, so both runs execute the same code. With it, the SDK's default
@@ -101,7 +101,10 @@ async function handle(req, res) {
 }
 
 async function expressApp() {
-  const { default: express } = await import("express");
+  // Express 4, or Express 5 (devDependency `express5`, npm:express@5) with APP_FRAMEWORK=express5.
+  const { default: express } = await import(
+    process.env.APP_FRAMEWORK === "express5" ? "express5" : "express"
+  );
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -111,7 +114,7 @@ async function expressApp() {
   return app;
 }
 
-const server = createServer(process.env.APP_FRAMEWORK === "express" ? await expressApp() : handle);
+const server = createServer(process.env.APP_FRAMEWORK?.startsWith("express") ? await expressApp() : handle);
 
 server.listen(port, "127.0.0.1", () => {
   process.stdout.write(`app listening on 127.0.0.1:${port}\n`);

@@ -43,8 +43,8 @@ export interface AppOptions {
   databaseUrl?: string;
   /** The Node.js binary that runs the app (default: the one running the benchmark). */
   node?: string;
-  /** "express": the same routes served through Express (a JSON body parser and a router), not bare node:http. */
-  framework?: "express";
+  /** "express" / "express5": the same routes served through Express 4 / 5 (a JSON body parser and a router). */
+  framework?: "express" | "express5";
 }
 
 export async function startApp(opts: AppOptions): Promise<App> {

@@ -6,13 +6,13 @@ import {
   InstrumentationNodeModuleFile,
   isWrapped,
 } from "@opentelemetry/instrumentation";
-import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
 import { activeContext } from "./context-manager.js";
 import { noteRequestError } from "./request-errors.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
-/** Express 4 keeps its router in lib/router; Express 5 uses the separate `router` package. */
+/** Express 4 keeps its router in lib/router; Express 5 uses the separate `router` package (2.x). */
 const EXPRESS_4 = [">=4.0.0 <5"];
+const ROUTER_2 = [">=2.0.0 <3"];
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -22,7 +22,7 @@ function isError(value: unknown): boolean {
 }
 
 /**
- * Express 4 for the "errors" mode, in place of `@opentelemetry/instrumentation-express`, which wraps every
+ * Express 4 and 5 for the "errors" mode, in place of `@opentelemetry/instrumentation-express`, which wraps every
  * middleware and route handler of every request (a span, a bound `next`, a response listener and route
  * bookkeeping per layer — 2–3× the CPU of a small Express app, docs/BENCHMARKS.md). An error tracker needs
  * two things from Express, and both cost nothing on a request that succeeds:
@@ -35,7 +35,9 @@ function isError(value: unknown): boolean {
  *   span records it as its exception (http-server.ts), with its stack. A 4xx from an error handler records
  *   nothing, and an error already passed to captureException is not recorded twice.
  *
- * No spans of its own. Express 5 (the `router` package) stays with the official instrumentation.
+ * No spans of its own. Express 4 keeps these in express/lib/router (Route.dispatch, Layer.handle_error,
+ * Router.handle); Express 5 in the `router` package 2.x (Route.dispatch, Layer.handleError, Router.handle), which
+ * apps can also use on its own.
  */
 export class ExpressLeanInstrumentation extends InstrumentationBase {
   constructor() {
@@ -55,10 +57,15 @@ export class ExpressLeanInstrumentation extends InstrumentationBase {
     const unwrap = (target: Record<string, unknown> | undefined, name: string) => {
       if (target && isWrapped(target[name])) this._unwrap(target, name);
     };
-    const file = (path: string, patch: (exports: Record<string, unknown>) => void, unpatch: typeof patch) =>
+    const file = (
+      path: string,
+      versions: string[],
+      patch: (exports: Record<string, unknown>) => void,
+      unpatch: typeof patch,
+    ) =>
       new InstrumentationNodeModuleFile(
         path,
-        EXPRESS_4,
+        versions,
         (exports: Record<string, unknown>) => {
           try {
             patch(exports);
@@ -76,21 +83,49 @@ export class ExpressLeanInstrumentation extends InstrumentationBase {
       new InstrumentationNodeModuleDefinition("express", EXPRESS_4, undefined, undefined, [
         file(
           "express/lib/router/route.js",
+          EXPRESS_4,
           (Route) => wrap(prototypeOf(Route), "dispatch", nameRoute),
           (Route) => unwrap(prototypeOf(Route), "dispatch"),
         ),
         file(
           "express/lib/router/layer.js",
+          EXPRESS_4,
           (Layer) => wrap(prototypeOf(Layer), "handle_error", noteLayerError),
           (Layer) => unwrap(prototypeOf(Layer), "handle_error"),
         ),
         // The router's module exports the prototype that router instances inherit `handle` from.
         file(
           "express/lib/router/index.js",
+          EXPRESS_4,
           (proto) => wrap(proto, "handle", noteFinalError),
           (proto) => unwrap(proto, "handle"),
         ),
       ]),
+      new InstrumentationNodeModuleDefinition(
+        "router",
+        ROUTER_2,
+        (Router: Record<string, unknown>) => {
+          wrap(prototypeOf(Router), "handle", noteFinalError);
+          return Router;
+        },
+        (Router: Record<string, unknown> | undefined) => {
+          if (Router) unwrap(prototypeOf(Router), "handle");
+        },
+        [
+          file(
+            "router/lib/route.js",
+            ROUTER_2,
+            (Route) => wrap(prototypeOf(Route), "dispatch", nameRoute),
+            (Route) => unwrap(prototypeOf(Route), "dispatch"),
+          ),
+          file(
+            "router/lib/layer.js",
+            ROUTER_2,
+            (Layer) => wrap(prototypeOf(Layer), "handleError", noteLayerError),
+            (Layer) => unwrap(prototypeOf(Layer), "handleError"),
+          ),
+        ],
+      ),
     ];
   }
 }
@@ -120,7 +155,7 @@ function nameRoute(original: AnyFunction): AnyFunction {
   };
 }
 
-/** Layer.prototype.handle_error(error, req, res, next): an error on its way down the stack. */
+/** Layer.prototype.handle_error / handleError(error, req, res, next): an error on its way down the stack. */
 function noteLayerError(original: AnyFunction): AnyFunction {
   return function handle_error(this: unknown, error?: unknown, req?: unknown) {
     if (isError(error)) noteRequestError(req as IncomingMessage, error, hrTime());
@@ -140,13 +175,4 @@ function noteFinalError(original: AnyFunction): AnyFunction {
       return (out as AnyFunction).apply(this, arguments as unknown as unknown[]);
     });
   };
-}
-
-/** The official Express instrumentation, for Express 5 only (Express 4 gets ExpressLeanInstrumentation). */
-export class Express5Instrumentation extends ExpressInstrumentation {
-  override init() {
-    const definitions = super.init();
-    for (const definition of definitions) definition.supportedVersions = [">=5.0.0 <6"];
-    return definitions;
-  }
 }

@@ -29,7 +29,7 @@ import { SdkContextManager } from "./context-manager.js";
 import { DeferredTracerProvider } from "./deferred-span.js";
 import { stderrDiagLogger } from "./diagnostics.js";
 import { ErrorSpanProcessor } from "./error-spans.js";
-import { Express5Instrumentation, ExpressLeanInstrumentation } from "./express-lean.js";
+import { ExpressLeanInstrumentation } from "./express-lean.js";
 import { HttpServerInstrumentation } from "./http-server.js";
 import { createInstrumentations } from "./instrumentations.js";
 import { SerialFlushLogRecordProcessor } from "./serial-flush.js";
@@ -96,7 +96,7 @@ export function samplerFor(sampleRate: number | undefined): Sampler | undefined 
 /**
  * The bundled instrumentations. When only error spans are exported, incoming HTTP requests get CodeWarden's
  * lean server instrumentation and the official one keeps outgoing requests (see http-server.ts), and
- * Express 4 gets the lean route-and-error integration that works with it (express-lean.ts).
+ * Express (4 and 5) gets the lean route-and-error integration that works with it (express-lean.ts).
  */
 function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
   if (config.exportSpans !== "errors" || !config.autoInstrumentations.includes("http")) {
@@ -109,7 +109,7 @@ function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
     ),
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new HttpServerInstrumentation(),
-    ...(express ? [new ExpressLeanInstrumentation(), new Express5Instrumentation()] : []),
+    ...(express ? [new ExpressLeanInstrumentation()] : []),
   ];
 }
 

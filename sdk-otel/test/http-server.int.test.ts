@@ -106,55 +106,15 @@ describe("server spans by default (exportSpans: errors)", () => {
   });
 
   it("express 4: names the span after the route and records the error of a failed request, with no span per layer", async () => {
-    const before = fixture.sink.requests.length;
-    const run = await runFixture("express-app.mjs", {
-      preload: "import",
-      // NODE_ENV=test: Express's default error handler then does not print the stack.
-      env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici", NODE_ENV: "test" }),
-    });
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain("statuses=200,200,200,500,400,500,500,none");
+    await checkExpress({});
+  });
 
-    const spans = spansFrom(fixture.sink, before);
-    // Only the three failed requests' server spans: nothing for the 200s and the 400, no Express spans.
-    expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
-    const byPath: Record<string, DecodedSpan> = Object.fromEntries(
-      spans.map((s) => [String(s.attributes["url.path"]), s]),
-    );
-    expect(Object.keys(byPath).sort()).toEqual([
-      "/api/boom/7",
-      "/api/captured/10",
-      "/api/dropped/11",
-      "/api/handled/9",
-    ]);
-
-    // Thrown in the handler, inside a router mounted on /api (where req.url is "/boom/7").
-    const boom = byPath["/api/boom/7"];
-    expect(boom).toMatchObject({ name: "GET /api/boom/:id", kind: SPAN_KIND.SERVER });
-    expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "express-boom-marker" });
-    expect(boom?.attributes["http.route"]).toBe("/api/boom/:id");
-    expect(boom?.attributes["http.response.status_code"]).toBe(500);
-    const [exception] = boom?.events.filter((e) => e.name === "exception") ?? [];
-    expect(exception?.attributes["exception.type"]).toBe("TypeError");
-    expect(exception?.attributes["exception.message"]).toBe("express-boom-marker");
-    expect(String(exception?.attributes["exception.stacktrace"])).toContain("express-app.mjs");
-
-    // Passed to next(), answered 500 by the app's own error middleware.
-    const handled = byPath["/api/handled/9"];
-    expect(handled?.name).toBe("GET /api/handled/:id");
-    expect(handled?.events.map((e) => e.attributes["exception.type"])).toEqual(["RangeError"]);
-
-    // Reported with captureException and then passed on: one exception, not two.
-    const captured = byPath["/api/captured/10"];
-    expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
-    expect(captured?.events[0]?.attributes["exception.message"]).toBe("captured-marker");
-
-    // No answer at all: no status code, the error's class as error.type.
-    const dropped = byPath["/api/dropped/11"];
-    expect(dropped?.attributes["http.response.status_code"]).toBeUndefined();
-    expect(dropped?.attributes["error.type"]).toBe("SyntaxError");
-    expect(dropped?.status).toEqual({ code: STATUS_CODE.ERROR, message: "dropped-marker" });
+  it("express 5 (the router package): the same, and an async handler's rejection is the error", async () => {
+    const byPath = await checkExpress({ EXPRESS_MODULE: "express5", EXPRESS_ASYNC: "1" });
+    const rejected = byPath["/api/async/12"];
+    expect(rejected).toMatchObject({ name: "GET /api/async/:id", status: { code: STATUS_CODE.ERROR } });
+    expect(rejected?.attributes["http.response.status_code"]).toBe(500);
+    expect(rejected?.events.map((e) => e.attributes["exception.type"])).toEqual(["URIError"]);
   });
 
   it("with exportSpans all, the official instrumentation traces incoming requests instead", async () => {
@@ -170,3 +130,64 @@ describe("server spans by default (exportSpans: errors)", () => {
     expect(servers.every((s) => s.scope === "@opentelemetry/instrumentation-http")).toBe(true);
   });
 });
+
+/**
+ * Runs the Express fixture (`env` picks the Express module) and checks what every Express version must give:
+ * route names, the failed requests' errors, no span per layer. Returns the exported server spans by path.
+ */
+async function checkExpress(env: Record<string, string>): Promise<Record<string, DecodedSpan>> {
+  const before = fixture.sink.requests.length;
+  const run = await runFixture("express-app.mjs", {
+    preload: "import",
+    // NODE_ENV=test: Express's default error handler then does not print the stack.
+    env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici", NODE_ENV: "test", ...env }),
+  });
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  const async = env.EXPRESS_ASYNC === "1";
+  expect(run.stdout).toContain(`statuses=200,200,200,500,400,500,500,none${async ? ",500" : ""}`);
+
+  const spans = spansFrom(fixture.sink, before);
+  // Only the failed requests' server spans: nothing for the 200s and the 400, no Express spans.
+  expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
+  const byPath: Record<string, DecodedSpan> = Object.fromEntries(
+    spans.map((s) => [String(s.attributes["url.path"]), s]),
+  );
+  expect(Object.keys(byPath).sort()).toEqual(
+    [
+      "/api/boom/7",
+      "/api/captured/10",
+      "/api/dropped/11",
+      "/api/handled/9",
+      ...(async ? ["/api/async/12"] : []),
+    ].sort(),
+  );
+
+  // Thrown in the handler, inside a router mounted on /api (where req.url is "/boom/7").
+  const boom = byPath["/api/boom/7"];
+  expect(boom).toMatchObject({ name: "GET /api/boom/:id", kind: SPAN_KIND.SERVER });
+  expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "express-boom-marker" });
+  expect(boom?.attributes["http.route"]).toBe("/api/boom/:id");
+  expect(boom?.attributes["http.response.status_code"]).toBe(500);
+  const [exception] = boom?.events.filter((e) => e.name === "exception") ?? [];
+  expect(exception?.attributes["exception.type"]).toBe("TypeError");
+  expect(exception?.attributes["exception.message"]).toBe("express-boom-marker");
+  expect(String(exception?.attributes["exception.stacktrace"])).toContain("express-app.mjs");
+
+  // Passed to next(), answered 500 by the app's own error middleware.
+  const handled = byPath["/api/handled/9"];
+  expect(handled?.name).toBe("GET /api/handled/:id");
+  expect(handled?.events.map((e) => e.attributes["exception.type"])).toEqual(["RangeError"]);
+
+  // Reported with captureException and then passed on: one exception, not two.
+  const captured = byPath["/api/captured/10"];
+  expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
+  expect(captured?.events[0]?.attributes["exception.message"]).toBe("captured-marker");
+
+  // No answer at all: no status code, the error's class as error.type.
+  const dropped = byPath["/api/dropped/11"];
+  expect(dropped?.attributes["http.response.status_code"]).toBeUndefined();
+  expect(dropped?.attributes["error.type"]).toBe("SyntaxError");
+  expect(dropped?.status).toEqual({ code: STATUS_CODE.ERROR, message: "dropped-marker" });
+  return byPath;
+}
