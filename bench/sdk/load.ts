@@ -35,6 +35,8 @@ type Autocannon = (opts: {
   url: string;
   connections: number;
   duration: number;
+  /** When set, exactly this many requests (then `duration` is ignored). */
+  amount?: number;
   pipelining: number;
   timeout: number;
   requests: AutocannonRequest[];
@@ -71,15 +73,22 @@ export class LoadGenerator {
     private readonly errorEvery: number,
   ) {}
 
-  async run(url: string, durationSeconds: number): Promise<LoadSummary> {
+  /** `durationSeconds` of load, or exactly `amount` requests when given (`timeoutSeconds` per request). */
+  async run(
+    url: string,
+    durationSeconds: number,
+    amount?: number,
+    timeoutSeconds = 10,
+  ): Promise<LoadSummary> {
     let errorResponses = 0;
     let unexpected = 0;
     const r = await autocannon({
       url,
       connections: this.connections,
       duration: durationSeconds,
+      amount,
       pipelining: 1,
-      timeout: 10,
+      timeout: timeoutSeconds,
       requests: [
         {
           method: "GET",

@@ -43,6 +43,12 @@ export interface AppOptions {
   databaseUrl?: string;
   /** The Node.js binary that runs the app (default: the one running the benchmark). */
   node?: string;
+  /** Runs the app under this command, e.g. valgrind and its options (instructions.ts). */
+  wrapper?: string[];
+  /** Extra `--import` preloads (e.g. als-only.mjs). */
+  imports?: string[];
+  /** How long to wait for the app to listen (default 30 s; much longer under valgrind). */
+  startTimeoutMs?: number;
   /** "express" / "express5": the same routes served through Express 4 / 5 (a JSON body parser and a router). */
   framework?: "express" | "express5";
 }
@@ -64,8 +70,15 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ...opts.sdk.env,
     });
   }
-  const proc = track(spawnProcess(opts.node ?? process.execPath, [...flags, APP], env));
-  await proc.waitFor(/app listening/, 30_000);
+  for (const preload of opts.imports ?? []) flags.push("--import", preload);
+  const node = opts.node ?? process.execPath;
+  const [command, ...wrapperArgs] = opts.wrapper ?? [];
+  const proc = track(
+    command
+      ? spawnProcess(command, [...wrapperArgs, node, ...flags, APP], env)
+      : spawnProcess(node, [...flags, APP], env),
+  );
+  await proc.waitFor(/app listening/, opts.startTimeoutMs ?? 30_000);
   return { url: `http://127.0.0.1:${port}`, proc };
 }
 

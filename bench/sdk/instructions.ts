@@ -1,0 +1,177 @@
+/**
+ * The SDK's cost as CPU instructions per request: bench/sdk/app.mjs run under valgrind (cachegrind, no cache
+ * simulation), which counts every instruction the app's process executes in user space, JIT-compiled code
+ * included. Unlike requests/s on a shared 2-core machine, the count hardly moves from run to run (±0.3%),
+ * so it shows what the SDK adds where timing cannot (docs/BENCHMARKS.md, SDK overhead).
+ *
+ * Three apps, each the same file:
+ *   plain     node bench/sdk/app.mjs
+ *   als-only  node --import bench/sdk/als-only.mjs bench/sdk/app.mjs   (AsyncLocalStorage.run per request:
+ *             the context propagation any OpenTelemetry SDK does, nothing else)
+ *   sdk       node --import @codewarden/sdk-otel/register bench/sdk/app.mjs   (defaults, as in run.ts)
+ * Each app is started twice and sent `--warmup` requests, then `--warmup + --requests`; the difference of
+ * the two totals over `--requests` is the steady-state count per request (start-up and JIT warm-up cancel).
+ * The SDK exports to a local sink in this process (an OTLP/HTTP endpoint that answers 200): what the SDK
+ * does to export is counted, the receiver is not. Kernel time (the socket writes) is not counted either.
+ *
+ * Needs valgrind (`apt-get install -y valgrind`). Run:
+ *   npm run bench:sdk:instructions [-- --app memory|express|express5 --app-node PATH --requests 20000
+ *                                      --warmup 5000 --error-every 1000]
+ * Exit 1 if valgrind is missing or an app fails. The last line is JSON.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT } from "../../test/e2e/harness";
+import { removeTempDir, tempDir } from "../lib/children";
+import { intArg, runMain } from "../lib/cli";
+import { fmt } from "../lib/stats";
+import { LoadGenerator } from "./load";
+import { ensureSdkBuild, SERVICE_NAME, sdkDistBuiltAt, startApp, stopApp } from "./processes";
+
+const { values: args } = parseArgs({
+  options: {
+    app: { type: "string", default: "memory" },
+    "app-node": { type: "string" },
+    requests: { type: "string", default: "20000" },
+    warmup: { type: "string", default: "5000" },
+    "error-every": { type: "string", default: "1000" },
+    connections: { type: "string", default: "10" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`npm run bench:sdk:instructions -- [options]
+  --app memory|express|express5   the app (default memory; postgres is not offered: the database's work is
+                                  in another process and would not be counted)
+  --app-node PATH       Node.js binary for the apps (default: this one)
+  --requests N          requests counted per app (default 20000)
+  --warmup N            requests before counting (default 5000)
+  --error-every N       one request in N goes to the error route (default 1000)
+  --connections N       concurrent connections (default 10)`);
+  process.exit(0);
+}
+
+if (!["memory", "express", "express5"].includes(args.app ?? ""))
+  throw new Error(`--app must be memory, express or express5, got ${args.app}`);
+const framework = args.app === "express" || args.app === "express5" ? args.app : undefined;
+const requests = intArg("requests", args.requests, 1000, 10_000_000);
+const warmup = intArg("warmup", args.warmup, 0, 10_000_000);
+const errorEvery = intArg("error-every", args["error-every"], 1, 1_000_000);
+const connections = intArg("connections", args.connections, 1, 1000);
+
+type Variant = "plain" | "als-only" | "sdk";
+const VARIANTS: Variant[] = ["plain", "als-only", "sdk"];
+
+function valgrindVersion(): string {
+  try {
+    return execFileSync("valgrind", ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("valgrind is not installed: apt-get install -y valgrind");
+  }
+}
+
+/** An OTLP/HTTP endpoint that reads each export and answers 200 (empty body: full success). */
+async function startSink(): Promise<{ url: string; server: Server; exports: () => number }> {
+  let count = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      count++;
+      res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("sink did not listen");
+  return { url: `http://127.0.0.1:${address.port}`, server, exports: () => count };
+}
+
+/** The instruction total cachegrind wrote for the process (its `summary:` line). */
+function instructionsIn(dir: string): number {
+  const files = readdirSync(dir).filter((f) => f.startsWith("cachegrind.out"));
+  if (files.length !== 1) throw new Error(`expected one cachegrind output in ${dir}, found ${files.length}`);
+  const text = readFileSync(join(dir, files[0]!), "utf8");
+  const line = text.split("\n").find((l) => l.startsWith("summary:"));
+  const n = Number(line?.slice("summary:".length).trim().split(/\s+/)[0]);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`no instruction summary in ${files[0]}`);
+  return n;
+}
+
+/** Starts the variant under cachegrind, sends `amount` requests, stops it; its instruction total. */
+async function countRun(variant: Variant, amount: number, sinkUrl: string): Promise<number> {
+  const dir = tempDir("cw-bench-instr-");
+  try {
+    const app = await startApp({
+      node: args["app-node"],
+      framework,
+      wrapper: [
+        "valgrind",
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--smc-check=all-non-file",
+        `--cachegrind-out-file=${join(dir, "cachegrind.out.%p")}`,
+      ],
+      imports: variant === "als-only" ? [join(ROOT, "bench", "sdk", "als-only.mjs")] : [],
+      sdk: variant === "sdk" ? { collectorUrl: sinkUrl, ingestKey: "cw_bench_instructions" } : undefined,
+      startTimeoutMs: 180_000,
+    });
+    const gen = new LoadGenerator(connections, errorEvery);
+    const load = await gen.run(app.url, 3600, amount, 60);
+    if (load.unexpected > 0 || load.errors > 0)
+      throw new Error(`${variant}: ${load.unexpected} unexpected statuses, ${load.errors} connection errors`);
+    const exit = await stopApp(app, 120_000);
+    if (exit !== 0) throw new Error(`${variant}: the app exited with ${exit}\n${app.proc.output()}`);
+    return instructionsIn(dir);
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+async function main(): Promise<void> {
+  const valgrind = valgrindVersion();
+  ensureSdkBuild();
+  const sink = await startSink();
+  const node = args["app-node"] ?? process.execPath;
+  const appNode = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
+  console.log(
+    `${valgrind}; app on Node.js ${appNode}; --app ${args.app}; ${fmt(warmup)} warm-up + ${fmt(requests)} counted requests per app, 1 in ${errorEvery} to the error route`,
+  );
+  const perRequest: Record<Variant, number> = { plain: 0, "als-only": 0, sdk: 0 };
+  for (const variant of VARIANTS) {
+    console.log(`${variant}: ${fmt(warmup)} requests, then ${fmt(warmup + requests)} …`);
+    const before = await countRun(variant, warmup, sink.url);
+    const after = await countRun(variant, warmup + requests, sink.url);
+    perRequest[variant] = Math.round((after - before) / requests);
+  }
+  sink.server.close();
+
+  const plain = perRequest.plain;
+  console.log("\ninstructions per request (user space, steady state)");
+  for (const variant of VARIANTS) {
+    const n = perRequest[variant];
+    const added =
+      variant === "plain" ? "" : `  +${fmt(n - plain)} (+${fmt(((n - plain) / plain) * 100, 1)}%)`;
+    console.log(`  ${variant.padEnd(9)} ${fmt(n).padStart(9)}${added}`);
+  }
+  const sdkOwn = perRequest.sdk - perRequest["als-only"];
+  console.log(
+    `the SDK beyond AsyncLocalStorage.run: +${fmt(sdkOwn)} per request; ratio plain/sdk ${fmt(plain / perRequest.sdk, 3)}; the SDK exported ${sink.exports()} times to the sink`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: "sdk-instructions",
+      machine: { node: process.version, appNode, valgrind },
+      config: { app: args.app, requests, warmup, errorEvery, connections, serviceName: SERVICE_NAME },
+      sdkDistBuiltAt: sdkDistBuiltAt(),
+      instructionsPerRequest: perRequest,
+      ratioPlainToSdk: Number((plain / perRequest.sdk).toFixed(3)),
+      sdkBeyondAlsOnly: sdkOwn,
+    }),
+  );
+}
+
+runMain(main);
