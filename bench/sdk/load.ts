@@ -94,7 +94,8 @@ export class LoadGenerator {
           method: "GET",
           setupRequest: (req, ctx) => {
             const n = this.serial++;
-            ctx.errorRoute = n % this.errorEvery === this.errorEvery - 1;
+            // errorEvery 0: never.
+            ctx.errorRoute = this.errorEvery > 0 && n % this.errorEvery === this.errorEvery - 1;
             req.path = ctx.errorRoute
               ? `/api/checkout?cart=${n}`
               : `/api/products?category=${CATEGORIES[n % CATEGORIES.length]}&page=${(n % 20) + 1}&limit=10`;
