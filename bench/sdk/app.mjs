@@ -8,7 +8,7 @@
  *                                          from Postgres with postgres.js (one query per request).
  * GET /api/checkout?cart=                  throws inside the "payment" code; the handler catches it,
  *                                          reports it with captureException and answers 500.
- * With APP_FRAMEWORK=express (`--app express`, Express 4) or express5 (`--app express5`) the same handler serves both routes through Express, after
+ * With APP_FRAMEWORK=koa (`--app koa`) it runs behind two Koa middlewares. With APP_FRAMEWORK=express (`--app express`, Express 4) or express5 (`--app express5`) the same handler serves both routes through Express, after
  * a JSON body parser; anything else is Express's 404.
  * The load sends one request in 1,000 to /api/checkout. Without the SDK registered, captureException
  * is the package's documented no-op, so both runs execute the same code. With it, the SDK's default
@@ -114,7 +114,24 @@ async function expressApp() {
   return app;
 }
 
-const server = createServer(process.env.APP_FRAMEWORK?.startsWith("express") ? await expressApp() : handle);
+// Koa (`--app koa`): a pass-through middleware, as apps have, then the same handler on the raw req/res.
+async function koaApp() {
+  const { default: Koa } = await import("koa");
+  const app = new Koa();
+  app.use(async (_ctx, next) => {
+    await next();
+  });
+  app.use(async (ctx) => {
+    ctx.respond = false;
+    await handle(ctx.req, ctx.res);
+  });
+  return app.callback();
+}
+
+const framework = process.env.APP_FRAMEWORK ?? "";
+const server = createServer(
+  framework.startsWith("express") ? await expressApp() : framework === "koa" ? await koaApp() : handle,
+);
 
 server.listen(port, "127.0.0.1", () => {
   process.stdout.write(`app listening on 127.0.0.1:${port}\n`);
