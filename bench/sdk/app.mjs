@@ -86,6 +86,9 @@ function send(res, status, body) {
   res.end(json);
 }
 
+/** Errors this process passed to captureException, for GET /bench/captured. */
+let captured = 0;
+
 async function handle(req, res) {
   const url = new URL(req.url ?? "/", "http://app.local");
   try {
@@ -93,8 +96,12 @@ async function handle(req, res) {
       send(res, 200, sql ? await listProductsFromDb(url.searchParams) : listProducts(url.searchParams));
     else if (req.method === "GET" && url.pathname === "/api/checkout")
       send(res, 200, checkout(url.searchParams));
+    // How many errors were captured: the benchmark compares it with what CodeWarden stored. (The load
+    // generator's count of 500s can miss a request still in flight when a round ends.)
+    else if (req.method === "GET" && url.pathname === "/bench/captured") send(res, 200, { captured });
     else send(res, 404, { error: "not found" });
   } catch (error) {
+    captured++;
     captureException(error, { "http.route": url.pathname });
     send(res, 500, { error: "internal error" });
   }
@@ -111,6 +118,7 @@ async function expressApp() {
   app.use(express.json());
   app.get("/api/products", handle);
   app.get("/api/checkout", handle);
+  app.get("/bench/captured", handle);
   return app;
 }
 

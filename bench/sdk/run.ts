@@ -162,6 +162,15 @@ async function storedErrors(webPort: number, token: string): Promise<{ events: n
 }
 
 /** Polls the REST API until `target` events are stored, the count stalls for 20 s, or the deadline. */
+/** How many errors the app passed to captureException (its GET /bench/captured). */
+async function capturedIn(app: App): Promise<number> {
+  const res = await fetch(`${app.url}/bench/captured`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`GET /bench/captured answered ${res.status}`);
+  const { captured } = (await res.json()) as { captured: number };
+  if (!Number.isInteger(captured)) throw new Error(`GET /bench/captured: no count (${String(captured)})`);
+  return captured;
+}
+
 async function waitForErrors(webPort: number, token: string, target: number) {
   const started = Date.now();
   let stored = await storedErrors(webPort, token);
@@ -206,6 +215,7 @@ async function main() {
   const sdkRounds: Measured[] = [];
   let arrived: Awaited<ReturnType<typeof waitForErrors>>;
   let sdkExit: number | string = "not started";
+  let capturedByApp = 0;
   type Window = { fromUs: number; toUs: number };
   let plainWindow: Window | undefined;
   let sdkWindow: Window | undefined;
@@ -236,8 +246,9 @@ async function main() {
     }
     // The app keeps running: its batch processors export on their own schedule (5 s for spans,
     // 1 s for logs), as in production; no flush is forced.
-    console.error(`waiting for the ${sdkGen.errorsAnswered} captured errors to show in the REST API …`);
-    arrived = await waitForErrors(cw.webPort, apiToken, sdkGen.errorsAnswered);
+    capturedByApp = await capturedIn(withSdk);
+    console.error(`waiting for the ${capturedByApp} captured errors to show in the REST API …`);
+    arrived = await waitForErrors(cw.webPort, apiToken, capturedByApp);
   } finally {
     if (plain) await stopApp(plain);
     if (withSdk) sdkExit = await stopApp(withSdk);
@@ -264,8 +275,8 @@ async function main() {
     sdkRounds.map((m, i) => m.appCpuMsPerKRequests / plainRounds[i]!.appCpuMsPerKRequests),
   );
   const unexpected = [...plainRounds, ...sdkRounds].reduce((n, m) => n + m.unexpected + m.errors, 0);
-  const captured = sdkGen.errorsAnswered;
-  // Every error the SDK app answered 500 for must be stored, once (span event and log record are one error).
+  const captured = capturedByApp;
+  // Every error the SDK app captured must be stored, once (span event and log record are one error).
   const arrivedOk = captured > 0 && arrived.events === captured;
   const goals = { ratioAtLeast90Percent: ratio >= GOAL_RATIO };
 
@@ -289,7 +300,7 @@ async function main() {
       `app CPU per request: ${cpuRatio.toFixed(3)}×`,
   );
   console.log(
-    `errors: the SDK app answered ${captured} /checkout requests with 500 (warm-up included); ` +
+    `errors: the SDK app captured ${captured} errors (warm-up included; the load generator saw ${sdkGen.errorsAnswered} of its 500s); ` +
       `the REST API shows ${arrived.events} events in ${arrived.issues.length} issue(s) of service ${SERVICE_NAME} ` +
       `after ${fmt(arrived.waitedMs / 1000, 1)} s`,
   );
@@ -324,6 +335,7 @@ async function main() {
     withSdkRounds: sdkRounds.map((m) => m.requestsPerSecond),
     errors: {
       captured,
+      capturedSeenByLoadGenerator: sdkGen.errorsAnswered,
       stored: arrived.events,
       issues: arrived.issues.map((i) => ({ title: i.title, eventCount: i.eventCount })),
       waitedMs: arrived.waitedMs,

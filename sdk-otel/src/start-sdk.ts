@@ -32,6 +32,7 @@ import { ErrorSpanProcessor } from "./error-spans.js";
 import { ExpressLeanInstrumentation } from "./express-lean.js";
 import { HttpServerInstrumentation } from "./http-server.js";
 import { createInstrumentations } from "./instrumentations.js";
+import { KoaLeanInstrumentation } from "./koa-lean.js";
 import { SerialFlushLogRecordProcessor } from "./serial-flush.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
@@ -96,20 +97,23 @@ export function samplerFor(sampleRate: number | undefined): Sampler | undefined 
 /**
  * The bundled instrumentations. When only error spans are exported, incoming HTTP requests get CodeWarden's
  * lean server instrumentation and the official one keeps outgoing requests (see http-server.ts), and
- * Express (4 and 5) gets the lean route-and-error integration that works with it (express-lean.ts).
+ * Express (4 and 5) and Koa get the lean route-and-error integrations that work with it (express-lean.ts,
+ * koa-lean.ts).
  */
 function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
   if (config.exportSpans !== "errors" || !config.autoInstrumentations.includes("http")) {
     return createInstrumentations(config.autoInstrumentations);
   }
   const express = config.autoInstrumentations.includes("express");
+  const koa = config.autoInstrumentations.includes("koa");
   return [
     ...createInstrumentations(
-      config.autoInstrumentations.filter((name) => name !== "http" && name !== "express"),
+      config.autoInstrumentations.filter((name) => name !== "http" && name !== "express" && name !== "koa"),
     ),
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new HttpServerInstrumentation(),
     ...(express ? [new ExpressLeanInstrumentation()] : []),
+    ...(koa ? [new KoaLeanInstrumentation()] : []),
   ];
 }
 

@@ -117,6 +117,44 @@ describe("server spans by default (exportSpans: errors)", () => {
     expect(rejected?.events.map((e) => e.attributes["exception.type"])).toEqual(["URIError"]);
   });
 
+  it("koa: names the span after the @koa/router route and records the error of a failed request, with no span per middleware", async () => {
+    const before = fixture.sink.requests.length;
+    const run = await runFixture("koa-app.mjs", {
+      preload: "import",
+      env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("statuses=200,200,500,500,400,500");
+
+    const spans = spansFrom(fixture.sink, before);
+    // Only the failed requests' server spans: nothing for the 200s and the 400, no Koa middleware spans.
+    expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
+    const byPath: Record<string, DecodedSpan> = Object.fromEntries(
+      spans.map((s) => [String(s.attributes["url.path"]), s]),
+    );
+    expect(Object.keys(byPath).sort()).toEqual(["/boom/7", "/captured/10", "/later/8"]);
+
+    const boom = byPath["/boom/7"];
+    expect(boom).toMatchObject({ name: "GET /boom/:id", kind: SPAN_KIND.SERVER });
+    expect(boom?.attributes["http.route"]).toBe("/boom/:id");
+    expect(boom?.attributes["http.response.status_code"]).toBe(500);
+    expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "koa-boom-marker" });
+    const [exception] = boom?.events.filter((e) => e.name === "exception") ?? [];
+    expect(exception?.attributes["exception.type"]).toBe("TypeError");
+    expect(String(exception?.attributes["exception.stacktrace"])).toContain("koa-app.mjs");
+
+    // Rejected after an await: the same.
+    const later = byPath["/later/8"];
+    expect(later?.name).toBe("GET /later/:id");
+    expect(later?.events.map((e) => e.attributes["exception.type"])).toEqual(["URIError"]);
+
+    // Reported with captureException and then rethrown: one exception, not two.
+    const captured = byPath["/captured/10"];
+    expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
+    expect(captured?.events[0]?.attributes["exception.message"]).toBe("koa-captured-marker");
+  });
+
   it("with exportSpans all, the official instrumentation traces incoming requests instead", async () => {
     const run = await runFixture("http-server-errors.mjs", {
       preload: "import",

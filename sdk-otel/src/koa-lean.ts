@@ -1,0 +1,120 @@
+import type { IncomingMessage } from "node:http";
+import { getRPCMetadata, hrTime, RPCType } from "@opentelemetry/core";
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  isWrapped,
+} from "@opentelemetry/instrumentation";
+import { activeContext } from "./context-manager.js";
+import { noteRequestError } from "./request-errors.js";
+import { SDK_NAME, SDK_VERSION } from "./version.js";
+
+const KOA = [">=2.0.0 <4"];
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+interface KoaContext {
+  req?: IncomingMessage;
+  _matchedRoute?: unknown;
+}
+
+/**
+ * Koa for the "errors" mode, in place of `@opentelemetry/instrumentation-koa`, which wraps every middleware
+ * (a span and a context switch per middleware per request: on Node.js 20 it took the SDK benchmark's Koa app
+ * to 69% of its throughput, docs/BENCHMARKS.md). An error tracker needs two things from Koa, and both cost
+ * nothing on a request that succeeds:
+ *
+ * - the route: when the request's middleware has run, the path @koa/router matched (`ctx._matchedRoute`,
+ *   e.g. `/users/:id`) goes to the server span's RPC metadata, which names the span and sets `http.route`;
+ * - the error: Koa hands what a middleware throws (or rejects with) to `ctx.onerror`, which answers it
+ *   (`err.status`, else 500). The error is noted there; if the request then fails (5xx, or no answer), the
+ *   server span records it as its exception (http-server.ts). A 4xx records nothing.
+ *
+ * No spans of its own.
+ */
+export class KoaLeanInstrumentation extends InstrumentationBase {
+  constructor() {
+    super(`${SDK_NAME}/koa`, SDK_VERSION, {});
+  }
+
+  protected init() {
+    const wrap = (
+      target: Record<string, unknown> | undefined,
+      name: string,
+      make: (original: AnyFunction) => AnyFunction,
+    ) => {
+      if (target && typeof target[name] === "function" && !isWrapped(target[name]))
+        this._wrap(target, name, make as (original: unknown) => unknown);
+    };
+    const unwrap = (target: Record<string, unknown> | undefined, name: string) => {
+      if (target && isWrapped(target[name])) this._unwrap(target, name);
+    };
+    return [
+      new InstrumentationNodeModuleDefinition(
+        "koa",
+        KOA,
+        (exports: KoaExports) => {
+          wrap(applicationOf(exports)?.prototype, "handleRequest", nameRoute);
+          return exports;
+        },
+        (exports: KoaExports | undefined) => unwrap(applicationOf(exports)?.prototype, "handleRequest"),
+        [
+          // The prototype every app's context inherits onerror from.
+          new InstrumentationNodeModuleFile(
+            "koa/lib/context.js",
+            KOA,
+            (context: Record<string, unknown>) => {
+              wrap(context, "onerror", noteError);
+              return context;
+            },
+            (context: Record<string, unknown>) => {
+              unwrap(context, "onerror");
+              return context;
+            },
+          ),
+        ],
+      ),
+    ];
+  }
+}
+
+type Application = { prototype?: Record<string, unknown> };
+type KoaExports = Application & { default?: Application };
+
+/** The Application class: the CommonJS export itself, or the `default` of the ES module (koa/dist/koa.mjs). */
+function applicationOf(exports: KoaExports | undefined): Application | undefined {
+  if (typeof exports === "function") return exports;
+  return typeof exports?.default === "function" ? exports.default : undefined;
+}
+
+// As in express-lean.ts: named parameters, `arguments` forwarded as is.
+
+/** Application.prototype.handleRequest(ctx, fnMiddleware): once the middleware ran, the matched route names the request. */
+function nameRoute(original: AnyFunction): AnyFunction {
+  return function handleRequest(this: unknown, ctx?: unknown) {
+    const rpc = getRPCMetadata(activeContext());
+    // biome-ignore lint/complexity/noArguments: forwards Koa's arguments as they are
+    const result = original.apply(this, arguments as unknown as unknown[]);
+    if (rpc?.type === RPCType.HTTP && result instanceof Promise) {
+      const koa = ctx as KoaContext;
+      const name = () => {
+        const route = koa._matchedRoute;
+        if (typeof route === "string") rpc.route = route;
+      };
+      // Koa has answered when this promise settles; the response's 'close', which ends the span, comes later.
+      result.then(name, name);
+    }
+    return result;
+  };
+}
+
+/** context.onerror(err): an error on its way to Koa's answer. */
+function noteError(original: AnyFunction): AnyFunction {
+  return function onerror(this: unknown, error?: unknown) {
+    const req = (this as KoaContext | undefined)?.req;
+    if (error !== null && error !== undefined && req) noteRequestError(req, error, hrTime());
+    // biome-ignore lint/complexity/noArguments: forwards Koa's arguments as they are
+    return original.apply(this, arguments as unknown as unknown[]);
+  };
+}
