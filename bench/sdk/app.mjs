@@ -8,7 +8,8 @@
  *                                          from Postgres with postgres.js (one query per request).
  * GET /api/checkout?cart=                  throws inside the "payment" code; the handler catches it,
  *                                          reports it with captureException and answers 500.
- * With APP_FRAMEWORK=koa (`--app koa`) it runs behind two Koa middlewares. With APP_FRAMEWORK=express (`--app express`, Express 4) or express5 (`--app express5`) the same handler serves both routes through Express, after
+ * With APP_FRAMEWORK=koa (`--app koa`) it runs behind two Koa middlewares, with fastify (`--app fastify`) as the
+ * routes' handler in Fastify. With APP_FRAMEWORK=express (`--app express`, Express 4) or express5 (`--app express5`) the same handler serves both routes through Express, after
  * a JSON body parser; anything else is Express's 404.
  * The load sends one request in 1,000 to /api/checkout. Without the SDK registered, captureException
  * is the package's documented no-op, so both runs execute the same code. With it, the SDK's default
@@ -136,9 +137,35 @@ async function koaApp() {
   return app.callback();
 }
 
+// Fastify (`--app fastify`): the same handler as the routes' handler, on the raw req/res (reply.hijack()).
+// Fastify's own request handling is given this file's server through serverFactory.
+async function fastifyApp() {
+  const { default: Fastify } = await import("fastify");
+  let fastifyHandler;
+  const app = Fastify({
+    serverFactory: (handler) => {
+      fastifyHandler = handler;
+      return createServer();
+    },
+  });
+  const route = (request, reply) => {
+    reply.hijack();
+    return handle(request.raw, reply.raw);
+  };
+  for (const path of ["/api/products", "/api/checkout", "/bench/captured"]) app.get(path, route);
+  await app.ready();
+  return (req, res) => fastifyHandler(req, res);
+}
+
 const framework = process.env.APP_FRAMEWORK ?? "";
 const server = createServer(
-  framework.startsWith("express") ? await expressApp() : framework === "koa" ? await koaApp() : handle,
+  framework.startsWith("express")
+    ? await expressApp()
+    : framework === "koa"
+      ? await koaApp()
+      : framework === "fastify"
+        ? await fastifyApp()
+        : handle,
 );
 
 server.listen(port, "127.0.0.1", () => {

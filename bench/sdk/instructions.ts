@@ -18,7 +18,7 @@
  * batches dozens, so errors would count ~30× too much. `--error-every N` includes them anyway.
  *
  * Needs valgrind (`apt-get install -y valgrind`). Run:
- *   npm run bench:sdk:instructions [-- --app memory|express|express5|koa --app-node PATH --requests 20000
+ *   npm run bench:sdk:instructions [-- --app memory|express|express5|koa|fastify --app-node PATH --requests 20000
  *                                      --warmup 5000 --error-every 0]
  * Exit 1 if valgrind is missing or an app fails. The last line is JSON.
  */
@@ -48,7 +48,7 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`npm run bench:sdk:instructions -- [options]
-  --app memory|express|express5|koa   the app (default memory; postgres is not offered: the database's work is
+  --app memory|express|express5|koa|fastify   the app (default memory; postgres is not offered: the database's work is
                                   in another process and would not be counted)
   --app-node PATH       Node.js binary for the apps (default: this one)
   --requests N          requests counted per app (default 20000)
@@ -58,10 +58,12 @@ if (args.help) {
   process.exit(0);
 }
 
-if (!["memory", "express", "express5", "koa"].includes(args.app ?? ""))
-  throw new Error(`--app must be memory, express, express5 or koa, got ${args.app}`);
+if (!["memory", "express", "express5", "koa", "fastify"].includes(args.app ?? ""))
+  throw new Error(`--app must be memory, express, express5, koa or fastify, got ${args.app}`);
 const framework =
-  args.app === "express" || args.app === "express5" || args.app === "koa" ? args.app : undefined;
+  args.app === "express" || args.app === "express5" || args.app === "koa" || args.app === "fastify"
+    ? args.app
+    : undefined;
 const requests = intArg("requests", args.requests, 1000, 10_000_000);
 const warmup = intArg("warmup", args.warmup, 0, 10_000_000);
 const errorEvery = intArg("error-every", args["error-every"], 0, 1_000_000);

@@ -49,8 +49,8 @@ export interface AppOptions {
   imports?: string[];
   /** How long to wait for the app to listen (default 30 s; much longer under valgrind). */
   startTimeoutMs?: number;
-  /** "express" / "express5": the same routes through Express 4 / 5 (a JSON body parser and a router); "koa": behind two Koa middlewares. */
-  framework?: "express" | "express5" | "koa";
+  /** "express" / "express5": the same routes through Express 4 / 5 (a JSON body parser and a router); "koa": behind two Koa middlewares; "fastify": a Fastify route's handler. */
+  framework?: "express" | "express5" | "koa" | "fastify";
 }
 
 export async function startApp(opts: AppOptions): Promise<App> {

@@ -13,13 +13,13 @@
  * instrumentation), as a small service with a database does; the table is seeded here first. `--app express`
  * serves the in-memory pages through Express 4 (a JSON body parser, then the routes), so the framework's
  * instrumentation is measured too; `--app express5` the same through Express 5 (the `router` package), and
- * `--app koa` behind two Koa middlewares (the koa instrumentation).
+ * `--app koa` behind two Koa middlewares, `--app fastify` as a Fastify route's handler.
  *
  * One request in 1,000 goes to a route that throws; the app captures the error and answers 500.
  * After the rounds the REST API must show every error the SDK app answered 500 for (the run fails
  * when the SDK silently sent nothing). Goal, printed pass/fail: ratio with/without ≥ 0.90.
  *
- * Run: npm run bench:sdk [-- --app memory|postgres|express|express5|koa --connections 10 --duration 6 --rounds 5 --warmup 3
+ * Run: npm run bench:sdk [-- --app memory|postgres|express|express5|koa|fastify --connections 10 --duration 6 --rounds 5 --warmup 3
  *      --sdk-env K=V --cpu-prof]
  * Prints a table, then one JSON line with every figure. Exit code 1 when the run fails or the
  * errors did not arrive; the throughput goal only prints pass/fail.
@@ -69,9 +69,9 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`npm run bench:sdk -- [options]
-  --app memory|postgres|express|express5|koa
+  --app memory|postgres|express|express5|koa|fastify
                         products from memory (default), one Postgres query per request, or from memory
-                        through Express 4, Express 5 or Koa
+                        through Express 4, Express 5, Koa or Fastify
   --database-url URL    Postgres for --app postgres (default postgres://postgres@127.0.0.1:5432/test)
   --app-node PATH       Node.js binary for both apps (default: this one), e.g. to compare Node versions
   --connections N       concurrent connections, the same for both apps (default 10)
@@ -86,10 +86,12 @@ if (args.help) {
   process.exit(0);
 }
 
-if (!["memory", "postgres", "express", "express5", "koa"].includes(args.app ?? ""))
-  throw new Error(`--app must be memory, postgres, express, express5 or koa, got ${args.app}`);
+if (!["memory", "postgres", "express", "express5", "koa", "fastify"].includes(args.app ?? ""))
+  throw new Error(`--app must be memory, postgres, express, express5, koa or fastify, got ${args.app}`);
 const framework =
-  args.app === "express" || args.app === "express5" || args.app === "koa" ? args.app : undefined;
+  args.app === "express" || args.app === "express5" || args.app === "koa" || args.app === "fastify"
+    ? args.app
+    : undefined;
 const databaseUrl = args.app === "postgres" ? args["database-url"] : undefined;
 const appNode = args["app-node"];
 const connections = intArg("connections", args.connections, 1, 1000);
