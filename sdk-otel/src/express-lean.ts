@@ -1,20 +1,17 @@
 import type { IncomingMessage } from "node:http";
 import { getRPCMetadata, hrTime, RPCType } from "@opentelemetry/core";
 import {
-  InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
-  isWrapped,
 } from "@opentelemetry/instrumentation";
 import { activeContext } from "./context-manager.js";
+import { type AnyFunction, LeanInstrumentation } from "./lean-instrumentation.js";
 import { noteRequestError } from "./request-errors.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
 /** Express 4 keeps its router in lib/router; Express 5 uses the separate `router` package (2.x). */
 const EXPRESS_4 = [">=4.0.0 <5"];
 const ROUTER_2 = [">=2.0.0 <3"];
-
-type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 /** Values Express passes to `next` that are not errors. */
 function isError(value: unknown): boolean {
@@ -39,24 +36,14 @@ function isError(value: unknown): boolean {
  * Router.handle); Express 5 in the `router` package 2.x (Route.dispatch, Layer.handleError, Router.handle), which
  * apps can also use on its own.
  */
-export class ExpressLeanInstrumentation extends InstrumentationBase {
+export class ExpressLeanInstrumentation extends LeanInstrumentation {
   constructor() {
     super(`${SDK_NAME}/express`, SDK_VERSION, {});
   }
 
   protected init() {
-    // Wrapped with the instrumentation's own shimmer (_wrap/_unwrap), as http-server.ts does.
-    const wrap = (
-      target: Record<string, unknown> | undefined,
-      name: string,
-      make: (original: AnyFunction) => AnyFunction,
-    ) => {
-      if (target && typeof target[name] === "function" && !isWrapped(target[name]))
-        this._wrap(target, name, make as (original: unknown) => unknown);
-    };
-    const unwrap = (target: Record<string, unknown> | undefined, name: string) => {
-      if (target && isWrapped(target[name])) this._unwrap(target, name);
-    };
+    const wrap = this.wrapMethod.bind(this);
+    const unwrap = this.unwrapMethod.bind(this);
     const file = (
       path: string,
       versions: string[],

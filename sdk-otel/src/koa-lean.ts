@@ -1,18 +1,15 @@
 import type { IncomingMessage } from "node:http";
 import { getRPCMetadata, hrTime, RPCType } from "@opentelemetry/core";
 import {
-  InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
-  isWrapped,
 } from "@opentelemetry/instrumentation";
 import { activeContext } from "./context-manager.js";
+import { type AnyFunction, LeanInstrumentation } from "./lean-instrumentation.js";
 import { noteRequestError } from "./request-errors.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
 const KOA = [">=2.0.0 <4"];
-
-type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 interface KoaContext {
   req?: IncomingMessage;
@@ -33,23 +30,14 @@ interface KoaContext {
  *
  * No spans of its own.
  */
-export class KoaLeanInstrumentation extends InstrumentationBase {
+export class KoaLeanInstrumentation extends LeanInstrumentation {
   constructor() {
     super(`${SDK_NAME}/koa`, SDK_VERSION, {});
   }
 
   protected init() {
-    const wrap = (
-      target: Record<string, unknown> | undefined,
-      name: string,
-      make: (original: AnyFunction) => AnyFunction,
-    ) => {
-      if (target && typeof target[name] === "function" && !isWrapped(target[name]))
-        this._wrap(target, name, make as (original: unknown) => unknown);
-    };
-    const unwrap = (target: Record<string, unknown> | undefined, name: string) => {
-      if (target && isWrapped(target[name])) this._unwrap(target, name);
-    };
+    const wrap = this.wrapMethod.bind(this);
+    const unwrap = this.unwrapMethod.bind(this);
     return [
       new InstrumentationNodeModuleDefinition(
         "koa",
