@@ -4,7 +4,7 @@
  * loopback webhook receiver and a loopback SMTP sink, which count what arrives.
  */
 import { randomBytes } from "node:crypto";
-import { type AlertMessage, type ErrorEvent, testAlertMessage } from "@codewarden/common";
+import { type ErrorEvent, testAlertMessage } from "@codewarden/common";
 import {
   type AlertChannelConfig,
   type AlertChannelKind,
@@ -117,6 +117,14 @@ describe("alerts (Postgres + BullMQ)", () => {
     return (
       await createAlertChannel(t.handle.db, { orgId, projectId, name: kind, kind, config, actor: actor() })
     ).id;
+  }
+
+  /** A pending "test" delivery to `channelId` for a project named `project`; its id. */
+  async function testDelivery(projectId: string, channelId: string, project: string): Promise<string> {
+    const [deliveryId] = await createAlertDeliveries(t.handle.db, [
+      { projectId, channelId, ruleId: null, issueId: null, kind: "test", payload: testAlertMessage(project) },
+    ]);
+    return deliveryId!;
   }
 
   async function rule(
@@ -411,11 +419,8 @@ describe("alerts (Postgres + BullMQ)", () => {
   it("delivers a test message to a channel", async () => {
     const projectId = await newProject();
     const emailId = await channel(projectId, "email", { addresses: ["test-send@example.test"] });
-    const message: AlertMessage = testAlertMessage("Test project");
-    const [deliveryId] = await createAlertDeliveries(t.handle.db, [
-      { projectId, channelId: emailId, ruleId: null, issueId: null, kind: "test", payload: message },
-    ]);
-    await alerts.queue.enqueue([{ v: 1, kind: "delivery", deliveryId: deliveryId! }]);
+    const deliveryId = await testDelivery(projectId, emailId, "Test project");
+    await alerts.queue.enqueue([{ v: 1, kind: "delivery", deliveryId }]);
     await until("the test email", () => smtp.messages.some((m) => m.to.includes("test-send@example.test")));
     const mail = smtp.messages.find((m) => m.to.includes("test-send@example.test"))!;
     expect(mail.raw).toContain("Test notification from CodeWarden");
@@ -429,16 +434,7 @@ describe("alerts (Postgres + BullMQ)", () => {
     const projectId = await newProject();
     const hookId = await channel(projectId, "webhook", { url: hook.url });
     const before = hook.requests.length;
-    const [deliveryId] = await createAlertDeliveries(t.handle.db, [
-      {
-        projectId,
-        channelId: hookId,
-        ruleId: null,
-        issueId: null,
-        kind: "test",
-        payload: testAlertMessage("Swept"),
-      },
-    ]);
+    const deliveryId = await testDelivery(projectId, hookId, "Swept");
     const sweep = startAlertSweep(t.handle.db, alerts.queue, logger, { staleAfterMs: 0, intervalMs: 60_000 });
     try {
       expect(await sweep.runOnce()).toBeGreaterThanOrEqual(1);
@@ -453,17 +449,8 @@ describe("alerts (Postgres + BullMQ)", () => {
   it("the sweep sends a dead delivery retried by hand under a new job id (the dead job's is still held)", async () => {
     const projectId = await newProject();
     const hookId = await channel(projectId, "webhook", { url: failing.url });
-    const [deliveryId] = await createAlertDeliveries(t.handle.db, [
-      {
-        projectId,
-        channelId: hookId,
-        ruleId: null,
-        issueId: null,
-        kind: "test",
-        payload: testAlertMessage("Again"),
-      },
-    ]);
-    await alerts.queue.enqueue([{ v: 1, kind: "delivery", deliveryId: deliveryId! }]);
+    const deliveryId = await testDelivery(projectId, hookId, "Again");
+    await alerts.queue.enqueue([{ v: 1, kind: "delivery", deliveryId }]);
     await until("the dead delivery", async () => {
       const [d] = await listAlertDeliveries(t.handle.db, { projectId });
       return d?.status === "dead";
@@ -478,9 +465,7 @@ describe("alerts (Postgres + BullMQ)", () => {
       config: { url: hook.url },
       actor: actor(),
     });
-    expect(
-      await retryAlertDelivery(t.handle.db, { orgId, projectId, deliveryId: deliveryId!, actor: actor() }),
-    ).toEqual({
+    expect(await retryAlertDelivery(t.handle.db, { orgId, projectId, deliveryId, actor: actor() })).toEqual({
       id: deliveryId,
       attempts: 3,
     });
