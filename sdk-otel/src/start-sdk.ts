@@ -30,6 +30,7 @@ import { DeferredTracerProvider } from "./deferred-span.js";
 import { stderrDiagLogger } from "./diagnostics.js";
 import { ErrorSpanProcessor } from "./error-spans.js";
 import { ExpressLeanInstrumentation } from "./express-lean.js";
+import { FastifyLeanInstrumentation } from "./fastify-lean.js";
 import { HttpServerInstrumentation } from "./http-server.js";
 import { createInstrumentations } from "./instrumentations.js";
 import { KoaLeanInstrumentation } from "./koa-lean.js";
@@ -97,8 +98,8 @@ export function samplerFor(sampleRate: number | undefined): Sampler | undefined 
 /**
  * The bundled instrumentations. When only error spans are exported, incoming HTTP requests get CodeWarden's
  * lean server instrumentation and the official one keeps outgoing requests (see http-server.ts), and
- * Express (4 and 5) and Koa get the lean route-and-error integrations that work with it (express-lean.ts,
- * koa-lean.ts).
+ * Express (4 and 5), Koa and Fastify get the lean route-and-error integrations that work with it
+ * (express-lean.ts, koa-lean.ts, fastify-lean.ts).
  */
 function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
   if (config.exportSpans !== "errors" || !config.autoInstrumentations.includes("http")) {
@@ -106,14 +107,15 @@ function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
   }
   const express = config.autoInstrumentations.includes("express");
   const koa = config.autoInstrumentations.includes("koa");
+  const fastify = config.autoInstrumentations.includes("fastify");
+  const lean = new Set(["http", "express", "koa", "fastify"]);
   return [
-    ...createInstrumentations(
-      config.autoInstrumentations.filter((name) => name !== "http" && name !== "express" && name !== "koa"),
-    ),
+    ...createInstrumentations(config.autoInstrumentations.filter((name) => !lean.has(name))),
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new HttpServerInstrumentation(),
     ...(express ? [new ExpressLeanInstrumentation()] : []),
     ...(koa ? [new KoaLeanInstrumentation()] : []),
+    ...(fastify ? [new FastifyLeanInstrumentation()] : []),
   ];
 }
 
