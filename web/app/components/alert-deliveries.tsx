@@ -1,6 +1,6 @@
 import { Form, Link } from "@remix-run/react";
-import { CsrfInput } from "./csrf-input";
 import { RelativeTime } from "./relative-time";
+import { PostButton } from "./settings-ui";
 
 /** The deliveries list's status filter (`?status=`), with the list's title for each. */
 export const DELIVERY_FILTERS = [
@@ -108,19 +108,15 @@ export function AlertDeliveries({
                   {withActions ? (
                     <td data-label="" className="actions-cell">
                       {retryable(x) ? (
-                        <Form method="post">
-                          <CsrfInput token={csrf} />
-                          <input type="hidden" name="intent" value="retry-delivery" />
-                          <input type="hidden" name="deliveryId" value={x.id} />
-                          <button
-                            type="submit"
-                            className="button small"
-                            disabled={busy}
-                            aria-label={`Retry delivery to ${x.channel}`}
-                          >
-                            Retry
-                          </button>
-                        </Form>
+                        <PostButton
+                          csrf={csrf}
+                          fields={{ intent: "retry-delivery", deliveryId: x.id }}
+                          label={`Retry delivery to ${x.channel}`}
+                          disabled={busy}
+                          inline={false}
+                        >
+                          Retry
+                        </PostButton>
                       ) : null}
                     </td>
                   ) : null}

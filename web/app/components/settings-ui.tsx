@@ -58,6 +58,47 @@ export function SecretOnce({
   );
 }
 
+function HiddenFields({ fields }: { fields: Record<string, string> }) {
+  return (
+    <>
+      {Object.entries(fields).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+    </>
+  );
+}
+
+/**
+ * A one-click POST to the page's action: the CSRF token, hidden `fields` (the intent and what it acts on)
+ * and one small button. `label` names the button for screen readers when `children` alone is ambiguous
+ * (one per table row).
+ */
+export function PostButton({
+  csrf,
+  fields,
+  label,
+  disabled,
+  inline = true,
+  children,
+}: {
+  csrf: string;
+  fields: Record<string, string>;
+  label?: string;
+  disabled?: boolean;
+  inline?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <Form method="post" className={inline ? "inline" : undefined}>
+      <CsrfInput token={csrf} />
+      <HiddenFields fields={fields} />
+      <button type="submit" className="button small" disabled={disabled} aria-label={label}>
+        {children}
+      </button>
+    </Form>
+  );
+}
+
 /**
  * A destructive POST behind a disclosure: the first click opens it, the second confirms. Works
  * without JavaScript and from the keyboard, and needs no dialog.
@@ -85,9 +126,7 @@ export function ConfirmForm({
       </summary>
       <Form method="post" className="confirm-body">
         <CsrfInput token={csrf} />
-        {Object.entries(fields).map(([name, value]) => (
-          <input key={name} type="hidden" name={name} value={value} />
-        ))}
+        <HiddenFields fields={fields} />
         {warning ? <p className="small">{warning}</p> : null}
         <button type="submit" className="button danger small">
           {confirm}

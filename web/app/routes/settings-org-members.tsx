@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "../components/csrf-input";
 import { RelativeTime } from "../components/relative-time";
-import { ActionNotice, ConfirmForm } from "../components/settings-ui";
+import { ActionNotice, ConfirmForm, PostButton } from "../components/settings-ui";
 import { useShell } from "../components/use-shell";
 import { requireUser, requireUserForm } from "../services/auth.server";
 import { loadMembers, membersAction } from "../services/orgs.server";
@@ -172,33 +172,22 @@ export default function OrgMembers() {
                           )}
                         </td>
                         <td data-label="" className="actions-cell">
-                          <Form method="post" className="inline">
-                            <CsrfInput token={csrf} />
-                            <input type="hidden" name="intent" value="invite" />
-                            <input type="hidden" name="email" value={i.email} />
-                            <input type="hidden" name="role" value={i.role} />
-                            <button
-                              type="submit"
-                              className="button small"
-                              disabled={busy}
-                              aria-label={`Resend invitation to ${i.email}`}
-                            >
-                              Resend
-                            </button>
-                          </Form>
-                          <Form method="post" className="inline">
-                            <CsrfInput token={csrf} />
-                            <input type="hidden" name="intent" value="revokeInvitation" />
-                            <input type="hidden" name="invitationId" value={i.id} />
-                            <button
-                              type="submit"
-                              className="button small"
-                              disabled={busy}
-                              aria-label={`Revoke invitation to ${i.email}`}
-                            >
-                              Revoke
-                            </button>
-                          </Form>
+                          <PostButton
+                            csrf={csrf}
+                            fields={{ intent: "invite", email: i.email, role: i.role }}
+                            label={`Resend invitation to ${i.email}`}
+                            disabled={busy}
+                          >
+                            Resend
+                          </PostButton>
+                          <PostButton
+                            csrf={csrf}
+                            fields={{ intent: "revokeInvitation", invitationId: i.id }}
+                            label={`Revoke invitation to ${i.email}`}
+                            disabled={busy}
+                          >
+                            Revoke
+                          </PostButton>
                         </td>
                       </tr>
                     );

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { AlertDeliveries } from "../components/alert-deliveries";
 import { ChannelFields, EditForm, RuleFields } from "../components/alert-forms";
 import { CsrfInput } from "../components/csrf-input";
-import { ActionNotice, ConfirmForm, SecretOnce } from "../components/settings-ui";
+import { ActionNotice, ConfirmForm, PostButton, SecretOnce } from "../components/settings-ui";
 import { useShell } from "../components/use-shell";
 import { type AlertsActionData, loadProjectAlerts, projectAlertsAction } from "../services/alerts.server";
 import { requireUser, requireUserForm } from "../services/auth.server";
@@ -101,19 +101,14 @@ export default function ProjectAlerts() {
                     <td data-label="Actions">
                       {d.canManage ? (
                         <>
-                          <Form method="post" className="inline">
-                            <CsrfInput token={csrf} />
-                            <input type="hidden" name="intent" value="test-channel" />
-                            <input type="hidden" name="channelId" value={c.id} />
-                            <button
-                              type="submit"
-                              className="button small"
-                              disabled={busy}
-                              aria-label={`Send test to ${c.name}`}
-                            >
-                              Send test
-                            </button>
-                          </Form>
+                          <PostButton
+                            csrf={csrf}
+                            fields={{ intent: "test-channel", channelId: c.id }}
+                            label={`Send test to ${c.name}`}
+                            disabled={busy}
+                          >
+                            Send test
+                          </PostButton>
                           <EditForm
                             key={JSON.stringify(c)}
                             csrf={csrf}
@@ -195,15 +190,17 @@ export default function ProjectAlerts() {
                     <td data-label="Actions">
                       {d.canManage ? (
                         <>
-                          <Form method="post" className="inline">
-                            <CsrfInput token={csrf} />
-                            <input type="hidden" name="intent" value="toggle-rule" />
-                            <input type="hidden" name="ruleId" value={r.id} />
-                            <input type="hidden" name="enabled" value={r.enabled ? "false" : "true"} />
-                            <button type="submit" className="button small" disabled={busy}>
-                              {r.enabled ? "Turn off" : "Turn on"}
-                            </button>
-                          </Form>
+                          <PostButton
+                            csrf={csrf}
+                            fields={{
+                              intent: "toggle-rule",
+                              ruleId: r.id,
+                              enabled: r.enabled ? "false" : "true",
+                            }}
+                            disabled={busy}
+                          >
+                            {r.enabled ? "Turn off" : "Turn on"}
+                          </PostButton>
                           <EditForm
                             key={JSON.stringify(r)}
                             csrf={csrf}
