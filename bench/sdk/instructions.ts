@@ -1,8 +1,10 @@
 /**
  * The SDK's cost as CPU instructions per request: bench/sdk/app.mjs run under valgrind (cachegrind, no cache
  * simulation), which counts every instruction the app's process executes in user space, JIT-compiled code
- * included. Unlike requests/s on a shared 2-core machine, the count hardly moves from run to run (±0.3%),
- * so it shows what the SDK adds where timing cannot (docs/BENCHMARKS.md, SDK overhead).
+ * included. Unlike requests/s on a shared 2-core machine, the count hardly moves from run to run, so it
+ * shows what the SDK adds where timing cannot (docs/BENCHMARKS.md, SDK overhead). It is reported twice:
+ * all instructions (±1–2% of a request between two runs of the same app, from when V8's garbage collector and
+ * optimising compiler happen to run), and without those two (±0.1%; see cachegrind.ts).
  *
  * Three apps, each the same file:
  *   plain     node bench/sdk/app.mjs
@@ -19,11 +21,13 @@
  *
  * Needs valgrind (`apt-get install -y valgrind`). Run:
  *   npm run bench:sdk:instructions [-- --app memory|express|express5|koa|fastify --app-node PATH --requests 20000
- *                                      --warmup 5000 --error-every 0]
+ *                                      --warmup 5000 --error-every 0 --variants plain,als-only,sdk --keep DIR]
+ * With `--keep DIR` the cachegrind outputs stay in DIR (`<variant>-<requests>.out`), for
+ * `node --import tsx bench/sdk/cachegrind-diff.ts` to say which functions the extra instructions ran in.
  * Exit 1 if valgrind is missing or an app fails. The last line is JSON.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,6 +35,7 @@ import { ROOT } from "../../test/e2e/harness";
 import { removeTempDir, tempDir } from "../lib/children";
 import { intArg, runMain } from "../lib/cli";
 import { fmt } from "../lib/stats";
+import { instructionsByFunction, isGcOrCompiler } from "./cachegrind";
 import { LoadGenerator } from "./load";
 import { ensureSdkBuild, SERVICE_NAME, sdkDistBuiltAt, startApp, stopApp } from "./processes";
 
@@ -42,6 +47,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "5000" },
     "error-every": { type: "string", default: "0" },
     connections: { type: "string", default: "10" },
+    variants: { type: "string", default: "plain,als-only,sdk" },
+    keep: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -54,7 +61,9 @@ if (args.help) {
   --requests N          requests counted per app (default 20000)
   --warmup N            requests before counting (default 5000)
   --error-every N       one request in N goes to the error route (default 0: none; see below)
-  --connections N       concurrent connections (default 10)`);
+  --connections N       concurrent connections (default 10)
+  --variants LIST       which of plain,als-only,sdk to run (default all three)
+  --keep DIR            keep the cachegrind outputs in DIR (<variant>-<requests>.out)`);
   process.exit(0);
 }
 
@@ -70,7 +79,11 @@ const errorEvery = intArg("error-every", args["error-every"], 0, 1_000_000);
 const connections = intArg("connections", args.connections, 1, 1000);
 
 type Variant = "plain" | "als-only" | "sdk";
-const VARIANTS: Variant[] = ["plain", "als-only", "sdk"];
+const ALL_VARIANTS: Variant[] = ["plain", "als-only", "sdk"];
+const VARIANTS = (args.variants ?? "").split(",").map((v) => v.trim()) as Variant[];
+for (const v of VARIANTS)
+  if (!ALL_VARIANTS.includes(v)) throw new Error(`--variants: ${v} is not one of ${ALL_VARIANTS.join(", ")}`);
+if (VARIANTS.length === 0) throw new Error("--variants: none given");
 
 function valgrindVersion(): string {
   try {
@@ -96,19 +109,30 @@ async function startSink(): Promise<{ url: string; server: Server; exports: () =
   return { url: `http://127.0.0.1:${address.port}`, server, exports: () => count };
 }
 
-/** The instruction total cachegrind wrote for the process (its `summary:` line). */
-function instructionsIn(dir: string): number {
+interface Count {
+  /** Every instruction (cachegrind's `summary:` line). */
+  total: number;
+  /** Those in V8's garbage collector and compilers (see cachegrind.ts, isGcOrCompiler). */
+  gcOrCompiler: number;
+}
+
+/** The instructions cachegrind counted for the process. */
+function instructionsIn(dir: string, keepAs?: string): Count {
   const files = readdirSync(dir).filter((f) => f.startsWith("cachegrind.out"));
   if (files.length !== 1) throw new Error(`expected one cachegrind output in ${dir}, found ${files.length}`);
+  if (keepAs) copyFileSync(join(dir, files[0]!), keepAs);
   const text = readFileSync(join(dir, files[0]!), "utf8");
   const line = text.split("\n").find((l) => l.startsWith("summary:"));
   const n = Number(line?.slice("summary:".length).trim().split(/\s+/)[0]);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`no instruction summary in ${files[0]}`);
-  return n;
+  let gcOrCompiler = 0;
+  for (const [fn, count] of instructionsByFunction(join(dir, files[0]!)))
+    if (isGcOrCompiler(fn)) gcOrCompiler += count;
+  return { total: n, gcOrCompiler };
 }
 
 /** Starts the variant under cachegrind, sends `amount` requests, stops it; its instruction total. */
-async function countRun(variant: Variant, amount: number, sinkUrl: string): Promise<number> {
+async function countRun(variant: Variant, amount: number, sinkUrl: string): Promise<Count> {
   const dir = tempDir("cw-bench-instr-");
   try {
     const app = await startApp({
@@ -131,7 +155,9 @@ async function countRun(variant: Variant, amount: number, sinkUrl: string): Prom
       throw new Error(`${variant}: ${load.unexpected} unexpected statuses, ${load.errors} connection errors`);
     const exit = await stopApp(app, 120_000);
     if (exit !== 0) throw new Error(`${variant}: the app exited with ${exit}\n${app.proc.output()}`);
-    return instructionsIn(dir);
+    const keep = args.keep;
+    if (keep) mkdirSync(keep, { recursive: true });
+    return instructionsIn(dir, keep ? join(keep, `${variant}-${amount}.out`) : undefined);
   } finally {
     removeTempDir(dir);
   }
@@ -146,27 +172,44 @@ async function main(): Promise<void> {
   console.log(
     `${valgrind}; app on Node.js ${appNode}; --app ${args.app}; ${fmt(warmup)} warm-up + ${fmt(requests)} counted requests per app, ${errorEvery ? `1 in ${errorEvery}` : "none"} to the error route`,
   );
-  const perRequest: Record<Variant, number> = { plain: 0, "als-only": 0, sdk: 0 };
+  const perRequest: Partial<Record<Variant, number>> = {};
+  const withoutGc: Partial<Record<Variant, number>> = {};
   for (const variant of VARIANTS) {
     console.log(`${variant}: ${fmt(warmup)} requests, then ${fmt(warmup + requests)} …`);
     const before = await countRun(variant, warmup, sink.url);
     const after = await countRun(variant, warmup + requests, sink.url);
-    perRequest[variant] = Math.round((after - before) / requests);
+    perRequest[variant] = Math.round((after.total - before.total) / requests);
+    withoutGc[variant] = Math.round(
+      (after.total - after.gcOrCompiler - (before.total - before.gcOrCompiler)) / requests,
+    );
   }
   sink.server.close();
 
-  const plain = perRequest.plain;
-  console.log("\ninstructions per request (user space, steady state)");
-  for (const variant of VARIANTS) {
-    const n = perRequest[variant];
-    const added =
-      variant === "plain" ? "" : `  +${fmt(n - plain)} (+${fmt(((n - plain) / plain) * 100, 1)}%)`;
-    console.log(`  ${variant.padEnd(9)} ${fmt(n).padStart(9)}${added}`);
-  }
-  const sdkOwn = perRequest.sdk - perRequest["als-only"];
-  console.log(
-    `the SDK beyond AsyncLocalStorage.run: +${fmt(sdkOwn)} per request; ratio plain/sdk ${fmt(plain / perRequest.sdk, 3)}; the SDK exported ${sink.exports()} times to the sink`,
+  const report = (title: string, counts: Partial<Record<Variant, number>>) => {
+    const { plain, sdk } = counts;
+    const als = counts["als-only"];
+    console.log(`\n${title}`);
+    for (const variant of VARIANTS) {
+      const n = counts[variant] ?? 0;
+      const added =
+        variant === "plain" || plain === undefined
+          ? ""
+          : `  +${fmt(n - plain)} (+${fmt(((n - plain) / plain) * 100, 1)}%)`;
+      console.log(`  ${variant.padEnd(9)} ${fmt(n).padStart(9)}${added}`);
+    }
+    if (sdk !== undefined && als !== undefined)
+      console.log(`  the SDK beyond AsyncLocalStorage.run: +${fmt(sdk - als)} per request`);
+    return {
+      ratioPlainToSdk: plain !== undefined && sdk !== undefined ? Number((plain / sdk).toFixed(3)) : null,
+      sdkBeyondAlsOnly: sdk !== undefined && als !== undefined ? sdk - als : null,
+    };
+  };
+  const all = report("instructions per request (user space, steady state)", perRequest);
+  const steady = report(
+    "the same without V8's garbage collector and compilers (the part that repeats within ±0.1% from run to run)",
+    withoutGc,
   );
+  if (perRequest.sdk !== undefined) console.log(`the SDK exported ${sink.exports()} times to the sink`);
   console.log(
     JSON.stringify({
       bench: "sdk-instructions",
@@ -174,8 +217,8 @@ async function main(): Promise<void> {
       config: { app: args.app, requests, warmup, errorEvery, connections, serviceName: SERVICE_NAME },
       sdkDistBuiltAt: sdkDistBuiltAt(),
       instructionsPerRequest: perRequest,
-      ratioPlainToSdk: Number((plain / perRequest.sdk).toFixed(3)),
-      sdkBeyondAlsOnly: sdkOwn,
+      ...all,
+      withoutGcAndCompilers: { instructionsPerRequest: withoutGc, ...steady },
     }),
   );
 }
