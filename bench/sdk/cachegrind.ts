@@ -25,11 +25,14 @@ export function instructionsByFunction(path: string): Map<string, number> {
 
 /**
  * V8's garbage collector and its compilers (parser, bytecode, TurboFan), by function name. Their share of a
- * run moves by 1–2% of a request between two runs of the same app: when a major collection or an
- * optimisation lands inside the counted requests and not the warm-up is a matter of timing, and under
+ * run moves by up to 2–3% of a request between two runs of the same app: whether a major collection or an
+ * optimisation lands inside the counted requests or in the warm-up is a matter of timing, and under
  * valgrind, ~30× slower, the allocation rate looks low to V8's memory reducer, which then runs major
- * collections that a real run does not (at full speed the same apps do none in 100,000 requests). So the
- * benchmark also reports the count without them. A heuristic on C++ symbol names, good for Node.js 20–24.
+ * collections that a real run does not (at full speed the memory app does none in 100,000 requests, with
+ * or without the SDK). So the benchmark also reports the count without them, which moves less (25 to 1,000
+ * instructions, 0.02–0.8%, between two runs of the same app on 2026-12-06, against up to 3,000 for the total)
+ * but not nothing: which tier of V8's code (interpreter, baseline, optimised) runs a function also varies.
+ * A heuristic on C++ symbol names, checked on Node.js 20.
  */
 const GC_OR_COMPILER =
   /Marking|Sweep|Evacuat|Scaveng|GC|Heap|RememberedSet|MemoryChunk|sprp|popcount|SlotSet|ActiveSystemPages|IterateObjectCache|Visitor|Compactor|MarkCompact|Concurrent|compiler::|Zone|Maglev|Parser|Scanner|Ast|Bytecode|Compil|Liveness|Graph|Typer|Reducer|Schedul|LiveRange|_Rb_tree/;

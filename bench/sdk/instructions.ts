@@ -3,8 +3,8 @@
  * simulation), which counts every instruction the app's process executes in user space, JIT-compiled code
  * included. Unlike requests/s on a shared 2-core machine, the count hardly moves from run to run, so it
  * shows what the SDK adds where timing cannot (docs/BENCHMARKS.md, SDK overhead). It is reported twice:
- * all instructions (±1–2% of a request between two runs of the same app, from when V8's garbage collector and
- * optimising compiler happen to run), and without those two (±0.1%; see cachegrind.ts).
+ * all instructions (up to 2–3% of a request apart between two runs of the same app, from when V8's garbage
+ * collector and optimising compiler happen to run), and without those two (up to 0.8% apart; cachegrind.ts).
  *
  * Three apps, each the same file:
  *   plain     node bench/sdk/app.mjs
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   };
   const all = report("instructions per request (user space, steady state)", perRequest);
   const steady = report(
-    "the same without V8's garbage collector and compilers (the part that repeats within ±0.1% from run to run)",
+    "the same without V8's garbage collector and compilers (steadier from run to run; see cachegrind.ts)",
     withoutGc,
   );
   if (perRequest.sdk !== undefined) console.log(`the SDK exported ${sink.exports()} times to the sink`);
