@@ -1,6 +1,6 @@
-import { and, count, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { llmSummaryCache, summaries } from "../schema/issues";
+import { llmBudgetUsage, llmSummaryCache, summaries } from "../schema/issues";
 
 export interface SummaryInput {
   source: "llm" | "heuristic";
@@ -142,18 +142,38 @@ export async function cacheLlmSummary(
 }
 
 /**
- * LLM answers a project received since a time: every answered call is cached, so this is
- * the number of paid calls the per-project daily budget counts (cache hits are free).
+ * Reserves one of the project's `budget` LLM calls for `day` (UTC, `YYYY-MM-DD`): true if the call may be
+ * made. One statement — insert the day's row, or add one to it while it is under the budget — so that jobs
+ * running at the same time (several workers, or one worker's concurrent jobs) cannot all pass a check and
+ * overrun the budget together.
  */
-export async function countLlmAnswersSince(
+export async function reserveLlmCall(
   db: Db,
-  params: { projectId: string; since: Date },
-): Promise<number> {
+  params: { projectId: string; day: string; budget: number },
+): Promise<boolean> {
+  if (!(params.budget >= 1)) return false;
   const rows = await db
-    .select({ n: count() })
-    .from(llmSummaryCache)
+    .insert(llmBudgetUsage)
+    .values({ projectId: params.projectId, day: params.day, calls: 1 })
+    .onConflictDoUpdate({
+      target: [llmBudgetUsage.projectId, llmBudgetUsage.day],
+      set: { calls: sql`${llmBudgetUsage.calls} + 1` },
+      setWhere: sql`${llmBudgetUsage.calls} < ${params.budget}`,
+    })
+    .returning({ calls: llmBudgetUsage.calls });
+  return rows.length > 0;
+}
+
+/** Gives back a call reserved with reserveLlmCall that was not answered (it failed). */
+export async function releaseLlmCall(db: Db, params: { projectId: string; day: string }): Promise<void> {
+  await db
+    .update(llmBudgetUsage)
+    .set({ calls: sql`${llmBudgetUsage.calls} - 1` })
     .where(
-      and(eq(llmSummaryCache.projectId, params.projectId), gte(llmSummaryCache.createdAt, params.since)),
+      and(
+        eq(llmBudgetUsage.projectId, params.projectId),
+        eq(llmBudgetUsage.day, params.day),
+        gt(llmBudgetUsage.calls, 0),
+      ),
     );
-  return Number(rows[0]?.n ?? 0);
 }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  date,
   index,
   integer,
   pgTable,
@@ -129,4 +130,21 @@ export const llmSummaryCache = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.promptDigest] })],
+);
+
+/**
+ * LLM calls granted to each project per UTC day: a call is reserved here before it is made, in one
+ * atomic statement that refuses past the daily budget (so concurrent summary jobs cannot overrun it),
+ * and given back if the call fails. Rows older than the event retention period are pruned.
+ */
+export const llmBudgetUsage = pgTable(
+  "llm_budget_usage",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    day: date("day", { mode: "string" }).notNull(),
+    calls: integer("calls").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.day] })],
 );

@@ -493,6 +493,33 @@ for (const variant of variants) {
       expect(calls(elsewhere)).toBe(1);
     });
 
+    it("keeps to the daily budget when jobs run concurrently (no call beyond it while others are in flight)", async () => {
+      const runner = await start({ dailyBudgetPerProject: 2, concurrency: 4 });
+      const projectId = await newProject();
+      const kinds = [0, 1, 2, 3, 4, 5].map((i) => type(`Parallel${i}x`));
+      // The model answers nothing until every job has had the chance to pass the budget check.
+      stub.hold();
+      try {
+        await processBatch(
+          db,
+          errorJob(
+            projectId,
+            kinds.map((t, i) => event(`parallel-${i}`, t, `p${i}`)),
+          ),
+          { logger, summariser: runner.summariser },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      } finally {
+        stub.release();
+      }
+      await runner.idle();
+      expect(kinds.map(calls).reduce((a, b) => a + b, 0)).toBe(2);
+      const sources = await Promise.all(
+        kinds.map(async (t) => (await issueOf(projectId, t)).summary?.source),
+      );
+      expect(sources.filter((s) => s === "llm")).toHaveLength(2);
+    });
+
     it("answers the same prompt from the cache without a call", async () => {
       const runner = await start();
       const projectId = await newProject();

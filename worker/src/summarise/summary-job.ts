@@ -2,20 +2,22 @@ import { issueSummaryJobSchema } from "@codewarden/common";
 import {
   type CachedLlmSummary,
   cacheLlmSummary,
-  countLlmAnswersSince,
   type Db,
   getCachedLlmSummary,
   getSummary,
+  releaseLlmCall,
+  reserveLlmCall,
   upsertSummary,
 } from "@codewarden/drizzle";
 import type pino from "pino";
 import type { LlmClient } from "./llm";
 import { buildPrompt, promptDigest } from "./prompt";
+import type { LlmSummary } from "./reply";
 import { InvalidSummaryJobError } from "./retry-policy";
 
 export interface SummaryJobDeps {
   llm: LlmClient;
-  /** Answered LLM calls per project per UTC day. */
+  /** LLM calls per project per UTC day (reserved before each call, given back if it fails). */
   dailyBudgetPerProject: number;
   logger: pino.Logger;
   now?: () => Date;
@@ -38,8 +40,9 @@ function sqlStateOf(err: unknown): string | undefined {
   return undefined;
 }
 
-function startOfUtcDay(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+/** The UTC day of `now`, `YYYY-MM-DD`: what the daily budget counts by. */
+function utcDay(now: Date): string {
+  return now.toISOString().slice(0, 10);
 }
 
 /**
@@ -84,11 +87,8 @@ export async function runSummaryJob(db: Db, data: unknown, deps: SummaryJobDeps)
   const cached = await getCachedLlmSummary(db, { projectId: job.projectId, promptDigest: digest });
   if (cached) return (await write(cached)) ? "cached" : "gone";
 
-  const used = await countLlmAnswersSince(db, {
-    projectId: job.projectId,
-    since: startOfUtcDay(deps.now?.() ?? new Date()),
-  });
-  if (used >= deps.dailyBudgetPerProject) {
+  const budget = { projectId: job.projectId, day: utcDay(deps.now?.() ?? new Date()) };
+  if (!(await reserveLlmCall(db, { ...budget, budget: deps.dailyBudgetPerProject }))) {
     log.info(
       { projectId: job.projectId, issueId: job.issueId, budget: deps.dailyBudgetPerProject },
       "llm daily budget spent; the issue keeps its current summary",
@@ -97,7 +97,16 @@ export async function runSummaryJob(db: Db, data: unknown, deps: SummaryJobDeps)
   }
 
   const started = Date.now();
-  const summary = await deps.llm.summarise(prompt);
+  let summary: LlmSummary;
+  try {
+    summary = await deps.llm.summarise(prompt);
+  } catch (err) {
+    // Not answered: the call does not count (a retry reserves again).
+    await releaseLlmCall(db, budget).catch((releaseErr: unknown) =>
+      log.warn({ err: releaseErr, projectId: job.projectId }, "could not give back a reserved llm call"),
+    );
+    throw err;
+  }
   const answer: CachedLlmSummary = {
     model,
     title: summary.title,

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../client";
+import { TEST_BACKENDS } from "../testing";
+import { ensureBootstrap } from "./bootstrap";
+import { pruneExpired } from "./retention";
+import { releaseLlmCall, reserveLlmCall } from "./summaries";
+
+describe.each(TEST_BACKENDS)("the LLM daily budget on $name", (backend) => {
+  let close: () => Promise<void>;
+  let db: Db;
+  let projectId: string;
+
+  beforeAll(async () => {
+    const opened = await backend.open();
+    close = opened.close;
+    db = opened.handle.db;
+    ({ projectId } = await ensureBootstrap(db, { adminEmail: "admin@example.com" }));
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it("grants exactly the budget to concurrent reservations, per day, and takes back a released call", async () => {
+    const day = "2026-11-02";
+    const granted = await Promise.all(
+      Array.from({ length: 8 }, () => reserveLlmCall(db, { projectId, day, budget: 3 })),
+    );
+    expect(granted.filter(Boolean)).toHaveLength(3);
+    expect(await reserveLlmCall(db, { projectId, day, budget: 3 })).toBe(false);
+    // Another day has a budget of its own; a budget of 0 grants nothing.
+    expect(await reserveLlmCall(db, { projectId, day: "2026-11-03", budget: 3 })).toBe(true);
+    expect(await reserveLlmCall(db, { projectId, day: "2026-11-04", budget: 0 })).toBe(false);
+    // A call that failed is given back and may be made again, once.
+    await releaseLlmCall(db, { projectId, day });
+    expect(await reserveLlmCall(db, { projectId, day, budget: 3 })).toBe(true);
+    expect(await reserveLlmCall(db, { projectId, day, budget: 3 })).toBe(false);
+  });
+
+  it("prunes budget days older than the retention period", async () => {
+    expect(await reserveLlmCall(db, { projectId, day: "2020-01-01", budget: 1 })).toBe(true);
+    const pruned = await pruneExpired(db, {
+      eventRetentionDays: 30,
+      eventKeyWindowHours: 24,
+      now: new Date("2026-11-05T00:00:00Z"),
+    });
+    expect(pruned.llmBudgetDays).toBe(1);
+    // The days inside the period stay: their budget is still spent.
+    expect(await reserveLlmCall(db, { projectId, day: "2026-11-02", budget: 3 })).toBe(false);
+  });
+});
