@@ -27,7 +27,7 @@ export function startRetention(
       eventKeyWindowHours: storage.eventKeyWindowHours,
     })
       .then((r) => {
-        if (r.events + r.eventKeys + r.hourlyCounts + r.llmBudgetDays > 0)
+        if (r.events + r.eventKeys + r.hourlyCounts + r.llmBudgetDays + r.llmCachedAnswers > 0)
           logger.info(r, "expired events and keys pruned");
       })
       .catch((err: unknown) => logger.warn({ err }, "pruning expired events failed; retrying next interval"))

@@ -1,9 +1,10 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../client";
 import { TEST_BACKENDS } from "../testing";
 import { ensureBootstrap } from "./bootstrap";
 import { pruneExpired } from "./retention";
-import { releaseLlmCall, reserveLlmCall } from "./summaries";
+import { cacheLlmSummary, getCachedLlmSummary, releaseLlmCall, reserveLlmCall } from "./summaries";
 
 describe.each(TEST_BACKENDS)("the LLM daily budget on $name", (backend) => {
   let close: () => Promise<void>;
@@ -36,14 +37,29 @@ describe.each(TEST_BACKENDS)("the LLM daily budget on $name", (backend) => {
     expect(await reserveLlmCall(db, { projectId, day, budget: 3 })).toBe(false);
   });
 
-  it("prunes budget days older than the retention period", async () => {
+  it("prunes budget days and cached answers older than the retention period", async () => {
     expect(await reserveLlmCall(db, { projectId, day: "2020-01-01", budget: 1 })).toBe(true);
+    const answer = {
+      model: "m",
+      title: "t",
+      text: "x",
+      likelyCause: null,
+      suggestedFix: null,
+      confidence: 0.5,
+    };
+    await cacheLlmSummary(db, { projectId, promptDigest: "old-digest", ...answer });
+    await db.execute(
+      sql`update llm_summary_cache set created_at = '2020-01-01T00:00:00Z' where prompt_digest = 'old-digest'`,
+    );
+    await cacheLlmSummary(db, { projectId, promptDigest: "recent-digest", ...answer });
     const pruned = await pruneExpired(db, {
       eventRetentionDays: 30,
       eventKeyWindowHours: 24,
       now: new Date("2026-11-05T00:00:00Z"),
     });
-    expect(pruned.llmBudgetDays).toBe(1);
+    expect(pruned).toMatchObject({ ran: true, llmBudgetDays: 1, llmCachedAnswers: 1 });
+    expect(await getCachedLlmSummary(db, { projectId, promptDigest: "old-digest" })).toBeNull();
+    expect(await getCachedLlmSummary(db, { projectId, promptDigest: "recent-digest" })).not.toBeNull();
     // The days inside the period stay: their budget is still spent.
     expect(await reserveLlmCall(db, { projectId, day: "2026-11-02", budget: 3 })).toBe(false);
   });

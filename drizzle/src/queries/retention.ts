@@ -2,13 +2,16 @@ import { sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { type Db, rowsOf } from "../client";
 import { eventKeys, events } from "../schema/events";
-import { issueHourlyCounts, llmBudgetUsage } from "../schema/issues";
+import { issueHourlyCounts, llmBudgetUsage, llmSummaryCache } from "../schema/issues";
 
 /** Advisory lock id of the retention job: one worker at a time prunes, the others skip. */
 const RETENTION_LOCK_ID = 0x63770002;
 
 export interface PruneParams {
-  /** Event bodies received, hourly counts and LLM budget days older than this many days are deleted. */
+  /**
+   * Event bodies received, hourly counts, LLM budget days and cached LLM answers older than this many days
+   * are deleted.
+   */
   eventRetentionDays: number;
   /** Natural keys seen longer ago than this are forgotten. */
   eventKeyWindowHours: number;
@@ -26,12 +29,14 @@ export interface PruneResult {
   eventKeys: number;
   hourlyCounts: number;
   llmBudgetDays: number;
+  llmCachedAnswers: number;
 }
 
 /**
  * Applies bounded storage's time limits: deletes event bodies older than the retention period,
- * natural keys older than the retry window, and hourly counts and LLM budget days older than the
- * retention period, in small batches. Issues, their counters and summaries stay.
+ * natural keys older than the retry window, and hourly counts, LLM budget days and cached LLM answers
+ * older than the retention period, in small batches. (A cached answer only spares a call for the very same
+ * prompt; the issue keeps the summary it was written into.) Issues, their counters and summaries stay.
  */
 export async function pruneExpired(db: Db, params: PruneParams): Promise<PruneResult> {
   const now = params.now ?? new Date();
@@ -75,11 +80,18 @@ export async function pruneExpired(db: Db, params: PruneParams): Promise<PruneRe
   const keysDeleted = await expire(eventKeys, "project_id, event_key", "seen_at", keysBefore);
   const countsDeleted = await expire(issueHourlyCounts, "issue_id, hour", "hour", eventsBefore);
   const budgetDaysDeleted = await expire(llmBudgetUsage, "project_id, day", "day", eventsBefore);
+  const answersDeleted = await expire(
+    llmSummaryCache,
+    "project_id, prompt_digest",
+    "created_at",
+    eventsBefore,
+  );
   return {
     ran,
     events: eventsDeleted,
     eventKeys: keysDeleted,
     hourlyCounts: countsDeleted,
     llmBudgetDays: budgetDaysDeleted,
+    llmCachedAnswers: answersDeleted,
   };
 }
