@@ -28,7 +28,7 @@ interface KoaContext {
  *   (`err.status`, else 500). The error is noted there; if the request then fails (5xx, or no answer), the
  *   server span records it as its exception (http-server.ts). A 4xx records nothing.
  *
- * No spans of its own.
+ * No spans of its own. Koa 2 and 3 (both tested, with @koa/router 13).
  */
 export class KoaLeanInstrumentation extends LeanInstrumentation {
   constructor() {

@@ -1,7 +1,9 @@
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type DecodedSpan, SPAN_KIND, STATUS_CODE, spansFrom } from "./helpers/decode-spans.js";
 import { payloadsAt } from "./helpers/otlp-sink.js";
-import { runFixture } from "./helpers/run-fixture.js";
+import { FIXTURES_DIR, runFixture } from "./helpers/run-fixture.js";
 import { useBuiltSdkAndSink } from "./helpers/sink-per-test.js";
 
 // With the default exportSpans "errors", incoming requests are traced by the SDK's own lean server
@@ -176,42 +178,20 @@ describe("server spans by default (exportSpans: errors)", () => {
     expect(rejected?.events.map((e) => e.attributes["exception.type"])).toEqual(["URIError"]);
   });
 
-  it("koa: names the span after the @koa/router route and records the error of a failed request, with no span per middleware", async () => {
-    const before = fixture.sink.requests.length;
-    const run = await runFixture("koa-app.mjs", {
-      preload: "import",
-      env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
+  it("koa 2: names the span after the @koa/router route and records the error of a failed request, with no span per middleware", async () => {
+    await checkKoa("koa-app.mjs", "2");
+  });
+
+  it("koa 3: the same", async () => {
+    // The devDependency `koa3` (npm:koa@3) installs as node_modules/koa3, where the module hooks do not look for
+    // Koa: the test runs a copy of the app next to a node_modules/koa of its own, as an app has it.
+    const dir = join(FIXTURES_DIR, ".koa3");
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(join(FIXTURES_DIR, "..", "..", "..", "node_modules", "koa3"), join(dir, "node_modules", "koa"), {
+      recursive: true,
     });
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain("statuses=200,200,500,500,400,500");
-
-    const spans = spansFrom(fixture.sink, before);
-    // Only the failed requests' server spans: nothing for the 200s and the 400, no Koa middleware spans.
-    expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
-    const byPath: Record<string, DecodedSpan> = Object.fromEntries(
-      spans.map((s) => [String(s.attributes["url.path"]), s]),
-    );
-    expect(Object.keys(byPath).sort()).toEqual(["/boom/7", "/captured/10", "/later/8"]);
-
-    const boom = byPath["/boom/7"];
-    expect(boom).toMatchObject({ name: "GET /boom/:id", kind: SPAN_KIND.SERVER });
-    expect(boom?.attributes["http.route"]).toBe("/boom/:id");
-    expect(boom?.attributes["http.response.status_code"]).toBe(500);
-    expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "koa-boom-marker" });
-    const [exception] = boom?.events.filter((e) => e.name === "exception") ?? [];
-    expect(exception?.attributes["exception.type"]).toBe("TypeError");
-    expect(String(exception?.attributes["exception.stacktrace"])).toContain("koa-app.mjs");
-
-    // Rejected after an await: the same.
-    const later = byPath["/later/8"];
-    expect(later?.name).toBe("GET /later/:id");
-    expect(later?.events.map((e) => e.attributes["exception.type"])).toEqual(["URIError"]);
-
-    // Reported with captureException and then rethrown: one exception, not two.
-    const captured = byPath["/captured/10"];
-    expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
-    expect(captured?.events[0]?.attributes["exception.message"]).toBe("koa-captured-marker");
+    cpSync(join(FIXTURES_DIR, "koa-app.mjs"), join(dir, "koa-app.mjs"));
+    await checkKoa(".koa3/koa-app.mjs", "3");
   });
 
   it("with exportSpans all, the official instrumentation traces incoming requests instead", async () => {
@@ -287,4 +267,44 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
   expect(dropped?.attributes["error.type"]).toBe("SyntaxError");
   expect(dropped?.status).toEqual({ code: STATUS_CODE.ERROR, message: "dropped-marker" });
   return byPath;
+}
+
+/** Runs a copy of the Koa fixture that must load Koa `major` and checks what every Koa version must give. */
+async function checkKoa(file: string, major: string): Promise<void> {
+  const before = fixture.sink.requests.length;
+  const run = await runFixture(file, {
+    preload: "import",
+    env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
+  });
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  // The fixture prints the major version of the Koa it loaded: the one the test asked for.
+  expect(run.stdout).toContain(`koa=${major} statuses=200,200,500,500,400,500`);
+
+  const spans = spansFrom(fixture.sink, before);
+  // Only the failed requests' server spans: nothing for the 200s and the 400, no Koa middleware spans.
+  expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
+  const byPath: Record<string, DecodedSpan> = Object.fromEntries(
+    spans.map((s) => [String(s.attributes["url.path"]), s]),
+  );
+  expect(Object.keys(byPath).sort()).toEqual(["/boom/7", "/captured/10", "/later/8"]);
+
+  const boom = byPath["/boom/7"];
+  expect(boom).toMatchObject({ name: "GET /boom/:id", kind: SPAN_KIND.SERVER });
+  expect(boom?.attributes["http.route"]).toBe("/boom/:id");
+  expect(boom?.attributes["http.response.status_code"]).toBe(500);
+  expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "koa-boom-marker" });
+  const [exception] = boom?.events.filter((e) => e.name === "exception") ?? [];
+  expect(exception?.attributes["exception.type"]).toBe("TypeError");
+  expect(String(exception?.attributes["exception.stacktrace"])).toContain("koa-app.mjs");
+
+  // Rejected after an await: the same.
+  const later = byPath["/later/8"];
+  expect(later?.name).toBe("GET /later/:id");
+  expect(later?.events.map((e) => e.attributes["exception.type"])).toEqual(["URIError"]);
+
+  // Reported with captureException and then rethrown: one exception, not two.
+  const captured = byPath["/captured/10"];
+  expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
+  expect(captured?.events[0]?.attributes["exception.message"]).toBe("koa-captured-marker");
 }
