@@ -120,11 +120,7 @@ describe("server spans by default (exportSpans: errors)", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("statuses=200,500,500,500,500,400,500,500,503,200");
 
-    const spans = spansFrom(fixture.sink, before);
-    expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
-    const byPath: Record<string, DecodedSpan> = Object.fromEntries(
-      spans.map((s) => [String(s.attributes["url.path"]), s]),
-    );
+    const byPath = serverSpansByPath(before);
     expect(Object.keys(byPath).sort()).toEqual([
       "/api/orders/8",
       "/boom/2",
@@ -146,18 +142,9 @@ describe("server spans by default (exportSpans: errors)", () => {
       "/api/orders/8": ["/api/orders/:id", "EvalError", "fastify-prefixed-marker"],
     };
     for (const [path, [route, type, message]] of Object.entries(expected)) {
-      const span = byPath[path];
-      expect(span, path).toMatchObject({ name: `GET ${route}`, kind: SPAN_KIND.SERVER });
-      expect(span?.attributes["http.route"], path).toBe(route);
-      expect(span?.attributes["http.response.status_code"], path).toBe(500);
-      const exceptions = span?.events.filter((e) => e.name === "exception") ?? [];
-      expect(
-        exceptions.map((e) => e.attributes["exception.type"]),
-        path,
-      ).toEqual([type]);
-      if (message) expect(span?.status, path).toEqual({ code: STATUS_CODE.ERROR, message });
-      else expect(exceptions[0]?.attributes["exception.message"]).toBe("fastify-captured-marker");
-      expect(String(exceptions[0]?.attributes["exception.stacktrace"]), path).toContain("fastify-routes.cjs");
+      const exception = expectFailedRoute(byPath[path], route, type, "fastify-routes.cjs");
+      if (message) expect(byPath[path]?.status, path).toEqual({ code: STATUS_CODE.ERROR, message });
+      else expect(exception?.attributes["exception.message"]).toBe("fastify-captured-marker");
     }
     // A 5xx answered without an error: exported, named after its route (by the wrapped handler), no exception.
     const unavailable = byPath["/unavailable/9"];
@@ -224,12 +211,8 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
   const async = env.EXPRESS_ASYNC === "1";
   expect(run.stdout).toContain(`statuses=200,200,200,500,400,500,500,none${async ? ",500" : ""}`);
 
-  const spans = spansFrom(fixture.sink, before);
   // Only the failed requests' server spans: nothing for the 200s and the 400, no Express spans.
-  expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
-  const byPath: Record<string, DecodedSpan> = Object.fromEntries(
-    spans.map((s) => [String(s.attributes["url.path"]), s]),
-  );
+  const byPath = serverSpansByPath(before);
   expect(Object.keys(byPath).sort()).toEqual(
     [
       "/api/boom/7",
@@ -242,14 +225,9 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
 
   // Thrown in the handler, inside a router mounted on /api (where req.url is "/boom/7").
   const boom = byPath["/api/boom/7"];
-  expect(boom).toMatchObject({ name: "GET /api/boom/:id", kind: SPAN_KIND.SERVER });
+  const exception = expectFailedRoute(boom, "/api/boom/:id", "TypeError", "express-app.mjs");
   expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "express-boom-marker" });
-  expect(boom?.attributes["http.route"]).toBe("/api/boom/:id");
-  expect(boom?.attributes["http.response.status_code"]).toBe(500);
-  const [exception] = boom?.events.filter((e) => e.name === "exception") ?? [];
-  expect(exception?.attributes["exception.type"]).toBe("TypeError");
   expect(exception?.attributes["exception.message"]).toBe("express-boom-marker");
-  expect(String(exception?.attributes["exception.stacktrace"])).toContain("express-app.mjs");
 
   // Passed to next(), answered 500 by the app's own error middleware.
   const handled = byPath["/api/handled/9"];
@@ -281,22 +259,13 @@ async function checkKoa(file: string, major: string): Promise<void> {
   // The fixture prints the major version of the Koa it loaded: the one the test asked for.
   expect(run.stdout).toContain(`koa=${major} statuses=200,200,500,500,400,500`);
 
-  const spans = spansFrom(fixture.sink, before);
   // Only the failed requests' server spans: nothing for the 200s and the 400, no Koa middleware spans.
-  expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
-  const byPath: Record<string, DecodedSpan> = Object.fromEntries(
-    spans.map((s) => [String(s.attributes["url.path"]), s]),
-  );
+  const byPath = serverSpansByPath(before);
   expect(Object.keys(byPath).sort()).toEqual(["/boom/7", "/captured/10", "/later/8"]);
 
   const boom = byPath["/boom/7"];
-  expect(boom).toMatchObject({ name: "GET /boom/:id", kind: SPAN_KIND.SERVER });
-  expect(boom?.attributes["http.route"]).toBe("/boom/:id");
-  expect(boom?.attributes["http.response.status_code"]).toBe(500);
+  expectFailedRoute(boom, "/boom/:id", "TypeError", "koa-app.mjs");
   expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "koa-boom-marker" });
-  const [exception] = boom?.events.filter((e) => e.name === "exception") ?? [];
-  expect(exception?.attributes["exception.type"]).toBe("TypeError");
-  expect(String(exception?.attributes["exception.stacktrace"])).toContain("koa-app.mjs");
 
   // Rejected after an await: the same.
   const later = byPath["/later/8"];
@@ -307,4 +276,29 @@ async function checkKoa(file: string, major: string): Promise<void> {
   const captured = byPath["/captured/10"];
   expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
   expect(captured?.events[0]?.attributes["exception.message"]).toBe("koa-captured-marker");
+}
+
+/** The server spans exported since request `before` of the sink, by `url.path`; no other span may be there. */
+function serverSpansByPath(before: number): Record<string, DecodedSpan> {
+  const spans = spansFrom(fixture.sink, before);
+  expect(spans.every((s) => s.scope === SERVER_SCOPE)).toBe(true);
+  return Object.fromEntries(spans.map((s) => [String(s.attributes["url.path"]), s]));
+}
+
+/**
+ * A failed request's server span: named after `route`, answered 500, with one exception, of `type`, thrown in
+ * `file`. Returns that exception event.
+ */
+function expectFailedRoute(span: DecodedSpan | undefined, route: string, type: string, file: string) {
+  const label = `${route} (${type})`;
+  expect(span, label).toMatchObject({ name: `GET ${route}`, kind: SPAN_KIND.SERVER });
+  expect(span?.attributes["http.route"], label).toBe(route);
+  expect(span?.attributes["http.response.status_code"], label).toBe(500);
+  const exceptions = span?.events.filter((e) => e.name === "exception") ?? [];
+  expect(
+    exceptions.map((e) => e.attributes["exception.type"]),
+    label,
+  ).toEqual([type]);
+  expect(String(exceptions[0]?.attributes["exception.stacktrace"]), label).toContain(file);
+  return exceptions[0];
 }
