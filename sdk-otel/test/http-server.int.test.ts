@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type DecodedSpan, SPAN_KIND, STATUS_CODE, spansFrom } from "./helpers/decode-spans.js";
 import { payloadsAt } from "./helpers/otlp-sink.js";
-import { FIXTURES_DIR, runFixture } from "./helpers/run-fixture.js";
+import { FIXTURES_DIR, type FixtureOptions, type FixtureRun, runFixture } from "./helpers/run-fixture.js";
 import { useBuiltSdkAndSink } from "./helpers/sink-per-test.js";
 
 // With the default exportSpans "errors", incoming requests are traced by the SDK's own lean server
@@ -23,12 +23,10 @@ describe("server spans by default (exportSpans: errors)", () => {
   it("exports the 5xx server spans only, with the W3C parent, stable attributes and no query string", async () => {
     // The fixture is its own client (fetch); with undici instrumented, fetch would add a second traceparent
     // of its own to the one the fixture sets, as a client in another process would not.
-    const run = await runFixture("http-server-errors.mjs", {
+    const run = await runCleanly("http-server-errors.mjs", {
       preload: "import",
       env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
     });
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
     expect(run.stdout).toContain("statuses=200,200,200,200,200,500,500,500,500");
     expect(run.stdout).toContain("app-handled server-throw-marker");
 
@@ -91,9 +89,7 @@ describe("server spans by default (exportSpans: errors)", () => {
 
   it("fastify (ESM): names the server span after the route and exports only the failing request, with no framework spans", async () => {
     const before = fixture.sink.requests.length;
-    const run = await runFixture("fastify-app.mjs", { preload: "import", env: sinkEnv() });
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    const run = await runCleanly("fastify-app.mjs", { preload: "import", env: sinkEnv() });
     expect(run.stdout).toContain("boom=500");
 
     const spans = spansFrom(fixture.sink, before);
@@ -112,12 +108,10 @@ describe("server spans by default (exportSpans: errors)", () => {
 
   it("fastify (CommonJS): every way a request fails is recorded once, under its route; a 400 is not", async () => {
     const before = fixture.sink.requests.length;
-    const run = await runFixture("fastify-routes.cjs", {
+    const run = await runCleanly("fastify-routes.cjs", {
       preload: "require",
       env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
     });
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
     expect(run.stdout).toContain("statuses=200,500,500,500,500,400,500,500,503,200");
 
     const byPath = serverSpansByPath(before);
@@ -182,7 +176,7 @@ describe("server spans by default (exportSpans: errors)", () => {
   });
 
   it("with exportSpans all, the official instrumentation traces incoming requests instead", async () => {
-    const run = await runFixture("http-server-errors.mjs", {
+    const run = await runCleanly("http-server-errors.mjs", {
       preload: "import",
       env: sinkEnv({ CODEWARDEN_EXPORT_SPANS: "all", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
     });
@@ -206,8 +200,6 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
     // NODE_ENV=test: Express's default error handler then does not print the stack.
     env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici", NODE_ENV: "test", ...env }),
   });
-  expect(run.stderr).toBe("");
-  expect(run.code).toBe(0);
   const async = env.EXPRESS_ASYNC === "1";
   expect(run.stdout).toContain(`statuses=200,200,200,500,400,500,500,none${async ? ",500" : ""}`);
 
@@ -230,14 +222,10 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
   expect(exception?.attributes["exception.message"]).toBe("express-boom-marker");
 
   // Passed to next(), answered 500 by the app's own error middleware.
-  const handled = byPath["/api/handled/9"];
-  expect(handled?.name).toBe("GET /api/handled/:id");
-  expect(handled?.events.map((e) => e.attributes["exception.type"])).toEqual(["RangeError"]);
+  expectFailedRoute(byPath["/api/handled/9"], "/api/handled/:id", "RangeError", "express-app.mjs");
 
   // Reported with captureException and then passed on: one exception, not two.
-  const captured = byPath["/api/captured/10"];
-  expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
-  expect(captured?.events[0]?.attributes["exception.message"]).toBe("captured-marker");
+  expectOneException(byPath["/api/captured/10"], "captured-marker");
 
   // No answer at all: no status code, the error's class as error.type.
   const dropped = byPath["/api/dropped/11"];
@@ -250,12 +238,10 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
 /** Runs a copy of the Koa fixture that must load Koa `major` and checks what every Koa version must give. */
 async function checkKoa(file: string, major: string): Promise<void> {
   const before = fixture.sink.requests.length;
-  const run = await runFixture(file, {
+  const run = await runCleanly(file, {
     preload: "import",
     env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici" }),
   });
-  expect(run.stderr).toBe("");
-  expect(run.code).toBe(0);
   // The fixture prints the major version of the Koa it loaded: the one the test asked for.
   expect(run.stdout).toContain(`koa=${major} statuses=200,200,500,500,400,500`);
 
@@ -268,14 +254,10 @@ async function checkKoa(file: string, major: string): Promise<void> {
   expect(boom?.status).toEqual({ code: STATUS_CODE.ERROR, message: "koa-boom-marker" });
 
   // Rejected after an await: the same.
-  const later = byPath["/later/8"];
-  expect(later?.name).toBe("GET /later/:id");
-  expect(later?.events.map((e) => e.attributes["exception.type"])).toEqual(["URIError"]);
+  expectFailedRoute(byPath["/later/8"], "/later/:id", "URIError", "koa-app.mjs");
 
   // Reported with captureException and then rethrown: one exception, not two.
-  const captured = byPath["/captured/10"];
-  expect(captured?.events.filter((e) => e.name === "exception")).toHaveLength(1);
-  expect(captured?.events[0]?.attributes["exception.message"]).toBe("koa-captured-marker");
+  expectOneException(byPath["/captured/10"], "koa-captured-marker");
 }
 
 /** The server spans exported since request `before` of the sink, by `url.path`; no other span may be there. */
@@ -301,4 +283,18 @@ function expectFailedRoute(span: DecodedSpan | undefined, route: string, type: s
   ).toEqual([type]);
   expect(String(exceptions[0]?.attributes["exception.stacktrace"]), label).toContain(file);
   return exceptions[0];
+}
+
+/** An error reported with captureException and then rethrown or passed on: recorded once, not twice. */
+function expectOneException(span: DecodedSpan | undefined, message: string): void {
+  const exceptions = span?.events.filter((e) => e.name === "exception") ?? [];
+  expect(exceptions.map((e) => e.attributes["exception.message"])).toEqual([message]);
+}
+
+/** Runs a fixture that must exit 0 without writing to stderr. */
+async function runCleanly(file: string, options: FixtureOptions): Promise<FixtureRun> {
+  const run = await runFixture(file, options);
+  expect(run.stderr, file).toBe("");
+  expect(run.code, file).toBe(0);
+  return run;
 }
