@@ -5,9 +5,17 @@
  */
 import { randomBytes } from "node:crypto";
 import { type ErrorEvent, QUEUE_SUMMARIES } from "@codewarden/common";
-import { type Db, ensureBootstrap, getSummary, issues, llmSummaryCache, projects } from "@codewarden/drizzle";
+import {
+  type Db,
+  ensureBootstrap,
+  getSummary,
+  issues,
+  llmBudgetUsage,
+  llmSummaryCache,
+  projects,
+} from "@codewarden/drizzle";
 import { Queue } from "bullmq";
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, sum } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, createTestPglite } from "../../../drizzle/src/testing";
@@ -270,6 +278,14 @@ for (const variant of variants) {
       );
       return sources.sort();
     }
+    /** LLM calls the project's daily budget has counted (all days). */
+    async function budgetUsed(projectId: string) {
+      const [row] = await db
+        .select({ n: sum(llmBudgetUsage.calls) })
+        .from(llmBudgetUsage)
+        .where(eq(llmBudgetUsage.projectId, projectId));
+      return Number(row?.n ?? 0);
+    }
     async function cacheRows(projectId: string) {
       const [row] = await db
         .select({ n: count() })
@@ -432,6 +448,8 @@ for (const variant of variants) {
       for (const t of [limited, flaky, dropped]) {
         expect((await issueOf(projectId, t)).summary?.source).toBe("llm");
       }
+      // The attempts that got no answer were given back to the budget: one call per issue counts.
+      expect(await budgetUsed(projectId)).toBe(3);
     });
 
     it("does not retry other 4xx, and never stores a malformed reply (the heuristic stays)", async () => {
@@ -471,6 +489,8 @@ for (const variant of variants) {
         if (runner.failedAttempts) expect(await runner.failedAttempts(`summary-${id}-new`)).toBe(1);
       }
       expect(await cacheRows(projectId)).toBe(0);
+      // The 400 got no answer; the three malformed replies were answered, and paid for: they count.
+      expect(await budgetUsed(projectId)).toBe(3);
     });
 
     it("makes no call once the project's daily budget is spent (the heuristic stays)", async () => {

@@ -10,14 +10,14 @@ import {
   upsertSummary,
 } from "@codewarden/drizzle";
 import type pino from "pino";
-import type { LlmClient } from "./llm";
+import { LlmCallError, type LlmClient } from "./llm";
 import { buildPrompt, promptDigest } from "./prompt";
 import type { LlmSummary } from "./reply";
 import { InvalidSummaryJobError } from "./retry-policy";
 
 export interface SummaryJobDeps {
   llm: LlmClient;
-  /** LLM calls per project per UTC day (reserved before each call, given back if it fails). */
+  /** LLM calls per project per UTC day (reserved before each call, given back if it got no answer). */
   dailyBudgetPerProject: number;
   logger: pino.Logger;
   now?: () => Date;
@@ -101,10 +101,13 @@ export async function runSummaryJob(db: Db, data: unknown, deps: SummaryJobDeps)
   try {
     summary = await deps.llm.summarise(prompt);
   } catch (err) {
-    // Not answered: the call does not count (a retry reserves again).
-    await releaseLlmCall(db, budget).catch((releaseErr: unknown) =>
-      log.warn({ err: releaseErr, projectId: job.projectId }, "could not give back a reserved llm call"),
-    );
+    // A reply the endpoint answered (200) but that could not be used was paid for: it counts. A call that got
+    // no answer (refused, rate-limited, a 5xx, a dropped connection) is given back; its retry reserves again.
+    if (!(err instanceof LlmCallError && err.status === 200)) {
+      await releaseLlmCall(db, budget).catch((releaseErr: unknown) =>
+        log.warn({ err: releaseErr, projectId: job.projectId }, "could not give back a reserved llm call"),
+      );
+    }
     throw err;
   }
   const answer: CachedLlmSummary = {
