@@ -164,7 +164,7 @@ export async function reserveLlmCall(
   return rows.length > 0;
 }
 
-/** Gives back a call reserved with reserveLlmCall that was not answered (it failed). */
+/** Gives back a call reserved with reserveLlmCall that got no answer (refused, 5xx, connection lost). */
 export async function releaseLlmCall(db: Db, params: { projectId: string; day: string }): Promise<void> {
   await db
     .update(llmBudgetUsage)

@@ -135,7 +135,7 @@ export const llmSummaryCache = pgTable(
 /**
  * LLM calls granted to each project per UTC day: a call is reserved here before it is made, in one
  * atomic statement that refuses past the daily budget (so concurrent summary jobs cannot overrun it),
- * and given back if the call fails. Rows older than the event retention period are pruned.
+ * and given back if the call gets no answer. Rows older than the event retention period are pruned.
  */
 export const llmBudgetUsage = pgTable(
   "llm_budget_usage",
