@@ -1,11 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { getRPCMetadata, hrTime, RPCType } from "@opentelemetry/core";
-import {
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-} from "@opentelemetry/instrumentation";
+import { InstrumentationNodeModuleDefinition } from "@opentelemetry/instrumentation";
 import { activeContext } from "./context-manager.js";
-import { type AnyFunction, LeanInstrumentation } from "./lean-instrumentation.js";
+import { type AnyFunction, exportsObject, LeanInstrumentation, prototypeOf } from "./lean-instrumentation.js";
 import { noteRequestError } from "./request-errors.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
@@ -42,84 +39,34 @@ export class ExpressLeanInstrumentation extends LeanInstrumentation {
   }
 
   protected init() {
-    const wrap = this.wrapMethod.bind(this);
-    const unwrap = this.unwrapMethod.bind(this);
-    const file = (
-      path: string,
-      versions: string[],
-      patch: (exports: Record<string, unknown>) => void,
-      unpatch: typeof patch,
-    ) =>
-      new InstrumentationNodeModuleFile(
-        path,
-        versions,
-        (exports: Record<string, unknown>) => {
-          try {
-            patch(exports);
-          } catch (error) {
-            this._diag.debug(`express: ${path} not patched`, error);
-          }
-          return exports;
-        },
-        (exports: Record<string, unknown>) => {
-          unpatch(exports);
-          return exports;
-        },
-      );
     return [
       new InstrumentationNodeModuleDefinition("express", EXPRESS_4, undefined, undefined, [
-        file(
-          "express/lib/router/route.js",
-          EXPRESS_4,
-          (Route) => wrap(prototypeOf(Route), "dispatch", nameRoute),
-          (Route) => unwrap(prototypeOf(Route), "dispatch"),
-        ),
-        file(
+        this.wrappedFile("express/lib/router/route.js", EXPRESS_4, prototypeOf, "dispatch", nameRoute),
+        this.wrappedFile(
           "express/lib/router/layer.js",
           EXPRESS_4,
-          (Layer) => wrap(prototypeOf(Layer), "handle_error", noteLayerError),
-          (Layer) => unwrap(prototypeOf(Layer), "handle_error"),
+          prototypeOf,
+          "handle_error",
+          noteLayerError,
         ),
         // The router's module exports the prototype that router instances inherit `handle` from.
-        file(
-          "express/lib/router/index.js",
-          EXPRESS_4,
-          (proto) => wrap(proto, "handle", noteFinalError),
-          (proto) => unwrap(proto, "handle"),
-        ),
+        this.wrappedFile("express/lib/router/index.js", EXPRESS_4, exportsObject, "handle", noteFinalError),
       ]),
       new InstrumentationNodeModuleDefinition(
         "router",
         ROUTER_2,
         (Router: Record<string, unknown>) => {
-          wrap(prototypeOf(Router), "handle", noteFinalError);
+          this.wrapMethod(prototypeOf(Router), "handle", noteFinalError);
           return Router;
         },
-        (Router: Record<string, unknown> | undefined) => {
-          if (Router) unwrap(prototypeOf(Router), "handle");
-        },
+        (Router: Record<string, unknown> | undefined) => this.unwrapMethod(prototypeOf(Router), "handle"),
         [
-          file(
-            "router/lib/route.js",
-            ROUTER_2,
-            (Route) => wrap(prototypeOf(Route), "dispatch", nameRoute),
-            (Route) => unwrap(prototypeOf(Route), "dispatch"),
-          ),
-          file(
-            "router/lib/layer.js",
-            ROUTER_2,
-            (Layer) => wrap(prototypeOf(Layer), "handleError", noteLayerError),
-            (Layer) => unwrap(prototypeOf(Layer), "handleError"),
-          ),
+          this.wrappedFile("router/lib/route.js", ROUTER_2, prototypeOf, "dispatch", nameRoute),
+          this.wrappedFile("router/lib/layer.js", ROUTER_2, prototypeOf, "handleError", noteLayerError),
         ],
       ),
     ];
   }
-}
-
-function prototypeOf(exports: Record<string, unknown>): Record<string, unknown> | undefined {
-  const proto = (exports as { prototype?: Record<string, unknown> }).prototype;
-  return typeof proto === "object" && proto !== null ? proto : undefined;
 }
 
 // The wrappers below take Express's arguments as named parameters and forward `arguments`: a rest-parameter

@@ -1,11 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { getRPCMetadata, hrTime, RPCType } from "@opentelemetry/core";
-import {
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-} from "@opentelemetry/instrumentation";
+import { InstrumentationNodeModuleDefinition } from "@opentelemetry/instrumentation";
 import { activeContext } from "./context-manager.js";
-import { type AnyFunction, LeanInstrumentation } from "./lean-instrumentation.js";
+import { type AnyFunction, exportsObject, LeanInstrumentation } from "./lean-instrumentation.js";
 import { noteRequestError } from "./request-errors.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 
@@ -36,31 +33,19 @@ export class KoaLeanInstrumentation extends LeanInstrumentation {
   }
 
   protected init() {
-    const wrap = this.wrapMethod.bind(this);
-    const unwrap = this.unwrapMethod.bind(this);
     return [
       new InstrumentationNodeModuleDefinition(
         "koa",
         KOA,
         (exports: KoaExports) => {
-          wrap(applicationOf(exports)?.prototype, "handleRequest", nameRoute);
+          this.wrapMethod(applicationOf(exports)?.prototype, "handleRequest", nameRoute);
           return exports;
         },
-        (exports: KoaExports | undefined) => unwrap(applicationOf(exports)?.prototype, "handleRequest"),
+        (exports: KoaExports | undefined) =>
+          this.unwrapMethod(applicationOf(exports)?.prototype, "handleRequest"),
         [
           // The prototype every app's context inherits onerror from.
-          new InstrumentationNodeModuleFile(
-            "koa/lib/context.js",
-            KOA,
-            (context: Record<string, unknown>) => {
-              wrap(context, "onerror", noteError);
-              return context;
-            },
-            (context: Record<string, unknown>) => {
-              unwrap(context, "onerror");
-              return context;
-            },
-          ),
+          this.wrappedFile("koa/lib/context.js", KOA, exportsObject, "onerror", noteError),
         ],
       ),
     ];

@@ -201,7 +201,7 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
     env: sinkEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "undici", NODE_ENV: "test", ...env }),
   });
   const async = env.EXPRESS_ASYNC === "1";
-  expect(run.stdout).toContain(`statuses=200,200,200,500,400,500,500,none${async ? ",500" : ""}`);
+  expect(run.stdout).toContain(`statuses=200,200,200,500,400,500,500,none${async ? ",500" : ""},500`);
 
   // Only the failed requests' server spans: nothing for the 200s and the 400, no Express spans.
   const byPath = serverSpansByPath(before);
@@ -211,6 +211,7 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
       "/api/captured/10",
       "/api/dropped/11",
       "/api/handled/9",
+      "/last/13",
       ...(async ? ["/api/async/12"] : []),
     ].sort(),
   );
@@ -226,6 +227,9 @@ async function checkExpress(env: Record<string, string>): Promise<Record<string,
 
   // Reported with captureException and then passed on: one exception, not two.
   expectOneException(byPath["/api/captured/10"], "captured-marker");
+
+  // Thrown in an app's last layer, with no error middleware: only the router's final callback sees it.
+  expectFailedRoute(byPath["/last/13"], "/last/:id", "EvalError", "express-app.mjs");
 
   // No answer at all: no status code, the error's class as error.type.
   const dropped = byPath["/api/dropped/11"];
