@@ -75,6 +75,11 @@ function asException(error: unknown): Exception {
   return error instanceof Error ? error : String(error);
 }
 
+/** `error.type` for a thrown value: the error's class name, else the value's type. */
+function errorTypeOf(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -213,7 +218,7 @@ class ServerRequest implements Context, SpanOptionsSource {
     const span = this.span;
     span.recordException(asException(error));
     span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
-    span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : typeof error);
+    span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error));
     this.threw = true;
     this.end();
   }
@@ -249,11 +254,7 @@ class ServerRequest implements Context, SpanOptionsSource {
     if (noted) {
       span.recordException(asException(noted.error), noted.time);
       span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(noted.error) });
-      if (status === undefined)
-        span.setAttribute(
-          ATTR_ERROR_TYPE,
-          noted.error instanceof Error ? noted.error.name : typeof noted.error,
-        );
+      if (status === undefined) span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(noted.error));
     }
     // No status code when none was sent (the client went away, or the handler threw before answering).
     if (status !== undefined) {

@@ -32,7 +32,7 @@ import { ErrorSpanProcessor } from "./error-spans.js";
 import { ExpressLeanInstrumentation } from "./express-lean.js";
 import { FastifyLeanInstrumentation } from "./fastify-lean.js";
 import { HttpServerInstrumentation } from "./http-server.js";
-import { createInstrumentations } from "./instrumentations.js";
+import { createInstrumentations, type InstrumentationName } from "./instrumentations.js";
 import { KoaLeanInstrumentation } from "./koa-lean.js";
 import { SerialFlushLogRecordProcessor } from "./serial-flush.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
@@ -95,6 +95,13 @@ export function samplerFor(sampleRate: number | undefined): Sampler | undefined 
     : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRate) });
 }
 
+/** The SDK's own integrations that replace a bundled framework instrumentation in the "errors" mode. */
+const LEAN: Partial<Record<InstrumentationName, () => Instrumentation>> = {
+  express: () => new ExpressLeanInstrumentation(),
+  koa: () => new KoaLeanInstrumentation(),
+  fastify: () => new FastifyLeanInstrumentation(),
+};
+
 /**
  * The bundled instrumentations. When only error spans are exported, incoming HTTP requests get CodeWarden's
  * lean server instrumentation and the official one keeps outgoing requests (see http-server.ts), and
@@ -105,17 +112,12 @@ function bundledInstrumentations(config: ResolvedConfig): Instrumentation[] {
   if (config.exportSpans !== "errors" || !config.autoInstrumentations.includes("http")) {
     return createInstrumentations(config.autoInstrumentations);
   }
-  const express = config.autoInstrumentations.includes("express");
-  const koa = config.autoInstrumentations.includes("koa");
-  const fastify = config.autoInstrumentations.includes("fastify");
-  const lean = new Set(["http", "express", "koa", "fastify"]);
+  const names = config.autoInstrumentations;
   return [
-    ...createInstrumentations(config.autoInstrumentations.filter((name) => !lean.has(name))),
+    ...createInstrumentations(names.filter((name) => name !== "http" && !(name in LEAN))),
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new HttpServerInstrumentation(),
-    ...(express ? [new ExpressLeanInstrumentation()] : []),
-    ...(koa ? [new KoaLeanInstrumentation()] : []),
-    ...(fastify ? [new FastifyLeanInstrumentation()] : []),
+    ...names.flatMap((name) => LEAN[name]?.() ?? []),
   ];
 }
 
