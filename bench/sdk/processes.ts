@@ -34,6 +34,20 @@ export interface App {
   proc: Spawned;
 }
 
+/** The frameworks app.mjs can serve its routes through (APP_FRAMEWORK). */
+export const FRAMEWORKS = ["express", "express5", "koa", "fastify"] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+/**
+ * The framework an `--app` value names, or undefined for one of `bare` (the apps on bare node:http, e.g.
+ * memory); anything else is an error.
+ */
+export function frameworkOfApp(app: string | undefined, bare: readonly string[]): Framework | undefined {
+  const framework = FRAMEWORKS.find((f) => f === app);
+  if (framework || bare.includes(app ?? "")) return framework;
+  throw new Error(`--app must be one of ${[...bare, ...FRAMEWORKS].join(", ")}, got ${app}`);
+}
+
 export interface AppOptions {
   /** With the SDK: `--import @codewarden/sdk-otel/register`, exporting to this collector with this key. */
   sdk?: { collectorUrl: string; ingestKey: string; env?: Record<string, string> };
@@ -50,7 +64,7 @@ export interface AppOptions {
   /** How long to wait for the app to listen (default 30 s; much longer under valgrind). */
   startTimeoutMs?: number;
   /** "express" / "express5": the same routes through Express 4 / 5 (a JSON body parser and a router); "koa": behind two Koa middlewares; "fastify": a Fastify route's handler. */
-  framework?: "express" | "express5" | "koa" | "fastify";
+  framework?: Framework;
 }
 
 export async function startApp(opts: AppOptions): Promise<App> {

@@ -39,6 +39,7 @@ import {
   type App,
   ensureSdkBuild,
   ensureWebBuild,
+  frameworkOfApp,
   SERVICE_NAME,
   sdkDistBuiltAt,
   startApp,
@@ -86,12 +87,7 @@ if (args.help) {
   process.exit(0);
 }
 
-if (!["memory", "postgres", "express", "express5", "koa", "fastify"].includes(args.app ?? ""))
-  throw new Error(`--app must be memory, postgres, express, express5, koa or fastify, got ${args.app}`);
-const framework =
-  args.app === "express" || args.app === "express5" || args.app === "koa" || args.app === "fastify"
-    ? args.app
-    : undefined;
+const framework = frameworkOfApp(args.app, ["memory", "postgres"]);
 const databaseUrl = args.app === "postgres" ? args["database-url"] : undefined;
 const appNode = args["app-node"];
 const connections = intArg("connections", args.connections, 1, 1000);
