@@ -9,6 +9,17 @@ export function intArg(name: string, raw: string | undefined, min: number, max: 
   return n;
 }
 
+/** `KEY=VALUE` options (e.g. repeated `--sdk-env`) as an environment object; throws naming the option otherwise. */
+export function envArgs(name: string, raw: readonly string[] | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of raw ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new Error(`--${name} must be KEY=VALUE, got ${kv}`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
 /**
  * Runs a benchmark's main function, then stops its children and exits: 0 when every goal held
  * (`main` resolved true or nothing), 1 when one failed or it threw.

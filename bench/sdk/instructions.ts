@@ -31,13 +31,20 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "../../test/e2e/harness";
 import { removeTempDir, tempDir } from "../lib/children";
-import { intArg, runMain } from "../lib/cli";
+import { envArgs, intArg, runMain } from "../lib/cli";
 import { fmt } from "../lib/stats";
 import { instructionsByFunction, isGcOrCompiler } from "./cachegrind";
 import { LoadGenerator } from "./load";
-import { ensureSdkBuild, frameworkOfApp, SERVICE_NAME, sdkDistBuiltAt, startApp, stopApp } from "./processes";
+import {
+  ALS_ONLY,
+  ensureSdkBuild,
+  frameworkOfApp,
+  SERVICE_NAME,
+  sdkDistBuiltAt,
+  startApp,
+  stopApp,
+} from "./processes";
 
 const { values: args } = parseArgs({
   options: {
@@ -49,6 +56,8 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "10" },
     variants: { type: "string", default: "plain,als-only,sdk" },
     keep: { type: "string" },
+    "node-flag": { type: "string", multiple: true, default: [] },
+    "sdk-env": { type: "string", multiple: true, default: [] },
     help: { type: "boolean", default: false },
   },
 });
@@ -63,7 +72,10 @@ if (args.help) {
   --error-every N       one request in N goes to the error route (default 0: none; see below)
   --connections N       concurrent connections (default 10)
   --variants LIST       which of plain,als-only,sdk to run (default all three)
-  --keep DIR            keep the cachegrind outputs in DIR (<variant>-<requests>.out)`);
+  --keep DIR            keep the cachegrind outputs in DIR (<variant>-<requests>.out)
+  --node-flag FLAG      a Node.js option for every variant, repeatable (e.g. --node-flag=--experimental-async-context-frame
+                        on Node.js 22)
+  --sdk-env K=V         extra environment for the SDK variant, repeatable (e.g. OTEL_TRACES_EXPORTER=none)`);
   process.exit(0);
 }
 
@@ -73,6 +85,7 @@ const requests = intArg("requests", args.requests, 1000, 10_000_000);
 const warmup = intArg("warmup", args.warmup, 0, 10_000_000);
 const errorEvery = intArg("error-every", args["error-every"], 0, 1_000_000);
 const connections = intArg("connections", args.connections, 1, 1000);
+const sdkEnv = envArgs("sdk-env", args["sdk-env"]);
 
 type Variant = "plain" | "als-only" | "sdk";
 const ALL_VARIANTS: Variant[] = ["plain", "als-only", "sdk"];
@@ -141,8 +154,12 @@ async function countRun(variant: Variant, amount: number, sinkUrl: string): Prom
         "--smc-check=all-non-file",
         `--cachegrind-out-file=${join(dir, "cachegrind.out.%p")}`,
       ],
-      imports: variant === "als-only" ? [join(ROOT, "bench", "sdk", "als-only.mjs")] : [],
-      sdk: variant === "sdk" ? { collectorUrl: sinkUrl, ingestKey: "cw_bench_instructions" } : undefined,
+      imports: variant === "als-only" ? [ALS_ONLY] : [],
+      nodeFlags: args["node-flag"],
+      sdk:
+        variant === "sdk"
+          ? { collectorUrl: sinkUrl, ingestKey: "cw_bench_instructions", env: sdkEnv }
+          : undefined,
       startTimeoutMs: 180_000,
     });
     const gen = new LoadGenerator(connections, errorEvery);
@@ -210,7 +227,15 @@ async function main(): Promise<void> {
     JSON.stringify({
       bench: "sdk-instructions",
       machine: { node: process.version, appNode, valgrind },
-      config: { app: args.app, requests, warmup, errorEvery, connections, serviceName: SERVICE_NAME },
+      config: {
+        app: args.app,
+        requests,
+        warmup,
+        errorEvery,
+        connections,
+        nodeFlags: args["node-flag"],
+        serviceName: SERVICE_NAME,
+      },
       sdkDistBuiltAt: sdkDistBuiltAt(),
       instructionsPerRequest: perRequest,
       ...all,

@@ -12,6 +12,8 @@ export { ensureWebBuild, startSubject as startCodewarden } from "../ingest/proce
 
 export const SERVICE_NAME = "bench-sdk-app";
 const APP = join(ROOT, "bench", "sdk", "app.mjs");
+/** The control preload: each request in AsyncLocalStorage.run and nothing else (see als-only.mjs). */
+export const ALS_ONLY = join(ROOT, "bench", "sdk", "als-only.mjs");
 
 /** `npm run build -w @codewarden/sdk-otel` when the SDK's dist is missing (it is not rebuilt otherwise). */
 export function ensureSdkBuild(): void {
@@ -61,6 +63,8 @@ export interface AppOptions {
   wrapper?: string[];
   /** Extra `--import` preloads (e.g. als-only.mjs). */
   imports?: string[];
+  /** Extra Node.js options before the preloads, e.g. `--experimental-async-context-frame` on Node.js 22. */
+  nodeFlags?: string[];
   /** How long to wait for the app to listen (default 30 s; much longer under valgrind). */
   startTimeoutMs?: number;
   /** "express" / "express5": the same routes through Express 4 / 5 (a JSON body parser and a router); "koa": behind two Koa middlewares; "fastify": a Fastify route's handler. */
@@ -72,7 +76,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const env: Record<string, string> = { PORT: String(port), NODE_ENV: "production" };
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
   if (opts.framework) env.APP_FRAMEWORK = opts.framework;
-  const flags: string[] = [];
+  const flags: string[] = [...(opts.nodeFlags ?? [])];
   if (opts.cpuProfDir) flags.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`);
   if (opts.sdk) {
     flags.push("--import", "@codewarden/sdk-otel/register");

@@ -19,8 +19,17 @@
  * After the rounds the REST API must show every error the SDK app answered 500 for (the run fails
  * when the SDK silently sent nothing). Goal, printed pass/fail: ratio with/without ≥ 0.90.
  *
+ * The apps run on the last core and the load generator and CodeWarden on the others (taskset), so the app is
+ * measured as a server with a core of its own: its throughput is then its CPU time per request, not a share of
+ * two cores contended with the load generator, whose scheduling moved single rounds by ±30% on two cores.
+ * `--shared-cores` turns that off.
+ *
+ * `--floor` adds a control app to every round: the plain app with each request run in AsyncLocalStorage.run and
+ * nothing else (als-only.mjs). Its ratio is the floor any OpenTelemetry SDK starts from on that Node.js (async
+ * hooks on 20 and 22, AsyncContextFrame on 24), and the SDK's ratio to it is what the SDK adds beyond that.
+ *
  * Run: npm run bench:sdk [-- --app memory|postgres|express|express5|koa|fastify --connections 10 --duration 6 --rounds 5 --warmup 3
- *      --sdk-env K=V --cpu-prof]
+ *      --sdk-env K=V --cpu-prof --floor --node-flag F]
  * Prints a table, then one JSON line with every figure. Exit code 1 when the run fails or the
  * errors did not arrive; the throughput goal only prints pass/fail.
  */
@@ -31,11 +40,12 @@ import { parseArgs } from "node:util";
 import type { ApiIssue } from "../../test/e2e/harness";
 import { profileOf, summariseProfile } from "../ingest/profile";
 import { removeTempDir, stopHard, tempDir } from "../lib/children";
-import { intArg, runMain } from "../lib/cli";
+import { envArgs, intArg, runMain } from "../lib/cli";
 import { cpuSeconds } from "../lib/proc";
 import { fmt, median, medianBy, row } from "../lib/stats";
 import { LoadGenerator, type LoadSummary } from "./load";
 import {
+  ALS_ONLY,
   type App,
   ensureSdkBuild,
   ensureWebBuild,
@@ -64,6 +74,9 @@ const { values: args } = parseArgs({
     "arrival-timeout": { type: "string", default: "60" },
     "sdk-env": { type: "string", multiple: true, default: [] },
     "cpu-prof": { type: "boolean", default: false },
+    floor: { type: "boolean", default: false },
+    "shared-cores": { type: "boolean", default: false },
+    "node-flag": { type: "string", multiple: true, default: [] },
     help: { type: "boolean", default: false },
   },
 });
@@ -83,7 +96,14 @@ if (args.help) {
   --arrival-timeout S   longest wait for the captured errors to show in the REST API (default 60)
   --sdk-env K=V         extra environment for the app with the SDK, repeatable (e.g.
                         OTEL_NODE_DISABLED_INSTRUMENTATIONS=http, OTEL_TRACES_EXPORTER=none)
-  --cpu-prof            profile both apps (node --cpu-prof) and print where the SDK's CPU time went`);
+  --cpu-prof            profile both apps (node --cpu-prof) and print where the SDK's CPU time went
+  --floor               a third app in each round, the control: the plain app with every request run in
+                        AsyncLocalStorage.run and nothing else (bench/sdk/als-only.mjs), the context
+                        propagation any OpenTelemetry SDK needs; prints its ratio and the SDK's ratio to it
+  --shared-cores        do not pin: the apps, CodeWarden and the load generator share every core (by default
+                        the apps run on the last core and everything else on the others, with taskset)
+  --node-flag FLAG      a Node.js option for every app, repeatable (e.g.
+                        --node-flag=--experimental-async-context-frame on Node.js 22)`);
   process.exit(0);
 }
 
@@ -95,12 +115,26 @@ const duration = intArg("duration", args.duration, 1, 3600);
 const warmup = intArg("warmup", args.warmup, 0, 600);
 const rounds = intArg("rounds", args.rounds, 1, 50);
 const errorEvery = intArg("error-every", args["error-every"], 1, 1_000_000);
-const sdkEnv: Record<string, string> = {};
-for (const kv of args["sdk-env"] ?? []) {
-  const eq = kv.indexOf("=");
-  if (eq <= 0) throw new Error(`--sdk-env must be KEY=VALUE, got ${kv}`);
-  sdkEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+const sdkEnv = envArgs("sdk-env", args["sdk-env"]);
+const nodeFlags = args["node-flag"] ?? [];
+
+/**
+ * The apps' core and the rest's, when pinning: the app on the last core, this process (the load generator) and
+ * what it starts after this (CodeWarden) on the others. Undefined with --shared-cores, one core, or no taskset.
+ */
+function pinning(): { appCore: number; otherCores: string } | undefined {
+  const n = cpus().length;
+  if (args["shared-cores"] || n < 2) return undefined;
+  try {
+    execFileSync("taskset", ["-V"], { stdio: "ignore", timeout: 10_000 });
+  } catch {
+    console.error("taskset is not installed: the apps share every core with the load generator");
+    return undefined;
+  }
+  return { appCore: n - 1, otherCores: n === 2 ? "0" : `0-${n - 2}` };
 }
+const pinned = pinning();
+const appWrapper = pinned ? ["taskset", "-c", String(pinned.appCore)] : undefined;
 const arrivalTimeoutMs = intArg("arrival-timeout", args["arrival-timeout"], 1, 3600) * 1000;
 
 interface Measured extends LoadSummary {
@@ -202,11 +236,24 @@ async function main() {
     console.error("app: products from Postgres (bench_sdk_products, seeded now)");
     await seedProducts(databaseUrl);
   }
+  if (pinned) {
+    // Every thread of this process, and the processes it starts from now on (CodeWarden), off the apps' core.
+    execFileSync("taskset", ["-a", "-p", "-c", pinned.otherCores, String(process.pid)], {
+      stdio: "ignore",
+      timeout: 10_000,
+    });
+    console.error(
+      `apps pinned to core ${pinned.appCore}; load generator and CodeWarden on ${pinned.otherCores}`,
+    );
+  }
   console.error("CodeWarden: the all-in-one launcher on a new data directory …");
   const cw = await startCodewarden({ ingestKey, apiToken });
   const profDir = args["cpu-prof"] ? tempDir("cw-bench-sdk-prof-") : undefined;
   let plain: App | undefined;
   let withSdk: App | undefined;
+  let contextOnly: App | undefined;
+  const contextGen = new LoadGenerator(connections, errorEvery);
+  const contextRounds: Measured[] = [];
   const plainGen = new LoadGenerator(connections, errorEvery);
   const sdkGen = new LoadGenerator(connections, errorEvery);
   const plainRounds: Measured[] = [];
@@ -219,27 +266,32 @@ async function main() {
   let sdkWindow: Window | undefined;
   let profileDiff: ReturnType<typeof diffProfiles> | undefined;
   try {
-    plain = await startApp({ cpuProfDir: profDir, databaseUrl, node: appNode, framework });
+    const common = { databaseUrl, node: appNode, framework, nodeFlags, wrapper: appWrapper };
+    plain = await startApp({ ...common, cpuProfDir: profDir });
+    if (args.floor) contextOnly = await startApp({ ...common, imports: [ALS_ONLY] });
     withSdk = await startApp({
       sdk: { collectorUrl: cw.url, ingestKey, env: sdkEnv },
+      ...common,
       cpuProfDir: profDir,
-      databaseUrl,
-      node: appNode,
-      framework,
     });
     if (warmup > 0) {
       console.error("warm-up …");
       await plainGen.run(plain.url, warmup);
+      if (contextOnly) await contextGen.run(contextOnly.url, warmup);
       await sdkGen.run(withSdk.url, warmup);
     }
     for (let round = 1; round <= rounds; round++) {
-      console.error(`round ${round}/${rounds}: without the SDK, then with it …`);
+      console.error(
+        `round ${round}/${rounds}: without the SDK, ${contextOnly ? "AsyncLocalStorage only, " : ""}then with the SDK …`,
+      );
       // Each app's profile covers its last round (an app idles while the other is measured).
       const t0 = nowUs();
       plainRounds.push(await measure(plainGen, plain, cw.proc.child.pid!));
+      const tPlain = nowUs();
+      if (contextOnly) contextRounds.push(await measure(contextGen, contextOnly, cw.proc.child.pid!));
       const t1 = nowUs();
       sdkRounds.push(await measure(sdkGen, withSdk, cw.proc.child.pid!));
-      plainWindow = { fromUs: t0, toUs: t1 };
+      plainWindow = { fromUs: t0, toUs: tPlain };
       sdkWindow = { fromUs: t1, toUs: nowUs() };
     }
     // The app keeps running: its batch processors export on their own schedule (5 s for spans,
@@ -249,6 +301,7 @@ async function main() {
     arrived = await waitForErrors(cw.webPort, apiToken, capturedByApp);
   } finally {
     if (plain) await stopApp(plain);
+    if (contextOnly) await stopApp(contextOnly);
     if (withSdk) sdkExit = await stopApp(withSdk);
     await stopHard(cw.proc);
     removeTempDir(cw.dataDir);
@@ -272,16 +325,30 @@ async function main() {
   const cpuRatio = median(
     sdkRounds.map((m, i) => m.appCpuMsPerKRequests / plainRounds[i]!.appCpuMsPerKRequests),
   );
-  const unexpected = [...plainRounds, ...sdkRounds].reduce((n, m) => n + m.unexpected + m.errors, 0);
+  // The control: AsyncLocalStorage only, against the plain app, and the SDK against it, round by round.
+  const floor = contextRounds.length
+    ? {
+        ratio: median(contextRounds.map((m, i) => m.requestsPerSecond / plainRounds[i]!.requestsPerSecond)),
+        sdkRatio: median(sdkRounds.map((m, i) => m.requestsPerSecond / contextRounds[i]!.requestsPerSecond)),
+        median: medianBy(contextRounds, (m) => m.requestsPerSecond),
+      }
+    : undefined;
+  const unexpected = [...plainRounds, ...contextRounds, ...sdkRounds].reduce(
+    (n, m) => n + m.unexpected + m.errors,
+    0,
+  );
   const captured = capturedByApp;
   // Every error the SDK app captured must be stored, once (span event and log record are one error).
   const arrivedOk = captured > 0 && arrived.events === captured;
   const goals = { ratioAtLeast90Percent: ratio >= GOAL_RATIO };
 
-  const widths = [34, 14, 14];
-  const line = (label: string, f: (m: Measured) => string) => row([label, f(base), f(subj)], widths);
+  const columns = floor ? [base, floor.median, subj] : [base, subj];
+  const widths = [34, ...columns.map(() => 14)];
+  const line = (label: string, f: (m: Measured) => string) => row([label, ...columns.map(f)], widths);
   console.log("");
-  console.log(row(["SDK overhead (median round)", "without SDK", "with SDK"], widths));
+  console.log(
+    row(["SDK overhead (median round)", "without SDK", ...(floor ? ["ALS only"] : []), "with SDK"], widths),
+  );
   console.log(line("requests/s", (m) => fmt(m.requestsPerSecond)));
   console.log(line("latency p50 / p99 (ms)", (m) => `${fmt(m.latencyMs.p50)} / ${fmt(m.latencyMs.p99)}`));
   console.log(line("mean latency, Little's law (µs)", (m) => fmt(m.meanLatencyUsLittle)));
@@ -297,6 +364,11 @@ async function main() {
     `ratio with / without (requests/s): median ${ratio.toFixed(3)}; rounds ${roundRatios.map((r) => r.toFixed(3)).join(", ")}; ` +
       `app CPU per request: ${cpuRatio.toFixed(3)}×`,
   );
+  if (floor)
+    console.log(
+      `control, AsyncLocalStorage only: ratio to without ${floor.ratio.toFixed(3)}; ` +
+        `the SDK's ratio to it ${floor.sdkRatio.toFixed(3)} (what the SDK adds beyond context propagation)`,
+    );
   console.log(
     `errors: the SDK app captured ${captured} errors (warm-up included; the load generator saw ${sdkGen.errorsAnswered} of its 500s); ` +
       `the REST API shows ${arrived.events} events in ${arrived.issues.length} issue(s) of service ${SERVICE_NAME} ` +
@@ -322,6 +394,9 @@ async function main() {
       warmupSeconds: warmup,
       errorEvery,
       sdkEnv,
+      nodeFlags,
+      floor: args.floor,
+      pinned: pinned ?? false,
     },
     sdkDistBuiltAt: sdkDistBuiltAt(),
     withoutSdk: base,
@@ -329,6 +404,14 @@ async function main() {
     ratioRequestsPerSecond: +ratio.toFixed(3),
     roundRatios: roundRatios.map((r) => +r.toFixed(3)),
     appCpuPerRequestRatio: +cpuRatio.toFixed(3),
+    ...(floor
+      ? {
+          alsOnly: floor.median,
+          alsOnlyRounds: contextRounds.map((m) => m.requestsPerSecond),
+          ratioAlsOnlyToWithout: +floor.ratio.toFixed(3),
+          ratioWithSdkToAlsOnly: +floor.sdkRatio.toFixed(3),
+        }
+      : {}),
     withoutSdkRounds: plainRounds.map((m) => m.requestsPerSecond),
     withSdkRounds: sdkRounds.map((m) => m.requestsPerSecond),
     errors: {

@@ -89,6 +89,11 @@ export interface CodewardenOptions {
   scrub?: ScrubRule[];
   /** Print SDK diagnostics (and OpenTelemetry's own) to stderr. Env: CODEWARDEN_DEBUG. */
   debug?: boolean;
+  /**
+   * Make the export's HTTP requests from a worker thread (default true), which keeps them from slowing the
+   * application's own request handling; false makes them on the application's thread. Env: CODEWARDEN_EXPORT_THREAD.
+   */
+  exportThread?: boolean;
 }
 
 export interface SignalConfig {
@@ -125,6 +130,7 @@ export interface ResolvedConfig {
   /** Compiled scrub rules, all with the global flag. */
   scrub: RegExp[];
   debug: boolean;
+  exportThread: boolean;
   crash: CrashFlags;
 }
 
@@ -163,6 +169,7 @@ const KNOWN_OPTIONS = new Set([
   "beforeSend",
   "scrub",
   "debug",
+  "exportThread",
 ]);
 
 const MAX_SCRUB_RULES = 100;
@@ -397,8 +404,9 @@ export function resolveConfig(
 
   const endpoint = optionalString(options.endpoint, "endpoint", problems);
   const ingestKey = optionalString(options.ingestKey, "ingestKey", problems);
-  if (options.debug !== undefined && typeof options.debug !== "boolean") {
-    problems.errors.push("option debug must be a boolean.");
+  for (const name of ["debug", "exportThread"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "boolean")
+      problems.errors.push(`option ${name} must be a boolean.`);
   }
   const { autoInstrumentations, instrumentations } = instrumentationChoice(
     options.instrumentations,
@@ -521,6 +529,7 @@ export function resolveConfig(
       ...(typeof options.beforeSend === "function" ? { beforeSend: options.beforeSend } : {}),
       scrub,
       debug: options.debug ?? envBoolean(env, "CODEWARDEN_DEBUG") ?? false,
+      exportThread: options.exportThread ?? envBoolean(env, "CODEWARDEN_EXPORT_THREAD") ?? true,
       crash: crashFlags(execArgv, envString(env, "NODE_OPTIONS")),
     },
   };

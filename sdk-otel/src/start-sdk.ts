@@ -1,6 +1,4 @@
 import { DiagLogLevel, diag, type TracerProvider, trace } from "@opentelemetry/api";
-import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import {
@@ -34,10 +32,10 @@ import { FastifyLeanInstrumentation } from "./fastify-lean.js";
 import { HttpServerInstrumentation } from "./http-server.js";
 import { createInstrumentations, type InstrumentationName } from "./instrumentations.js";
 import { KoaLeanInstrumentation } from "./koa-lean.js";
+import { createExporters } from "./off-thread-export.js";
+import type { SenderConfig } from "./otlp-sender.js";
 import { SerialFlushLogRecordProcessor } from "./serial-flush.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
-
-type ExporterConfig = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>;
 
 const DETECTORS: Record<ResourceDetectorName, ResourceDetector> = {
   env: envDetector,
@@ -79,13 +77,15 @@ export function buildResource(config: ResolvedConfig): Resource {
   return defaultResource().merge(detected).merge(resourceFromAttributes(ours));
 }
 
-function exporterConfig(signal: ResolvedConfig["traces"], config: ResolvedConfig): ExporterConfig {
-  return {
-    url: signal.url,
-    headers: signal.headers,
-    timeoutMillis: signal.timeoutMillis,
-    compression: config.compression as ExporterConfig["compression"],
-  };
+function exporterConfig(signal: ResolvedConfig["traces"], config: ResolvedConfig): SenderConfig | undefined {
+  return signal.enabled
+    ? {
+        url: signal.url,
+        headers: signal.headers,
+        timeoutMillis: signal.timeoutMillis,
+        compression: config.compression,
+      }
+    : undefined;
 }
 
 /** ParentBased(TraceIdRatio(rate)) for `sampleRate`; undefined lets NodeSDK read OTEL_TRACES_SAMPLER. */
@@ -158,22 +158,21 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
     shutdown: () => Promise.resolve(),
   };
 
-  const batchSpanProcessor = config.traces.enabled
-    ? new BatchSpanProcessor(
-        new OTLPTraceExporter(exporterConfig(config.traces, config)),
-        config.traces.batch,
-      )
+  // OTLP/HTTP protobuf; the HTTP requests are made in a worker thread (off-thread-export.ts).
+  const exporters = createExporters(
+    { traces: exporterConfig(config.traces, config), logs: exporterConfig(config.logs, config) },
+    { debug: config.debug, thread: config.exportThread },
+  );
+  const batchSpanProcessor = exporters.traces
+    ? new BatchSpanProcessor(exporters.traces, config.traces.batch)
     : undefined;
   const spanProcessor =
     batchSpanProcessor && config.exportSpans === "errors"
       ? new ErrorSpanProcessor(batchSpanProcessor)
       : batchSpanProcessor;
-  const logProcessor = config.logs.enabled
+  const logProcessor = exporters.logs
     ? new SerialFlushLogRecordProcessor(
-        new BatchLogRecordProcessor({
-          exporter: new OTLPLogExporter(exporterConfig(config.logs, config)),
-          ...config.logs.batch,
-        }),
+        new BatchLogRecordProcessor({ exporter: exporters.logs, ...config.logs.batch }),
       )
     : undefined;
 

@@ -68,6 +68,26 @@ describe("sdk-otel in real Node processes", () => {
     }
   });
 
+  it("exports from its worker thread, and from the application's with CODEWARDEN_EXPORT_THREAD=false", async () => {
+    const threaded = await runFixture("export-thread.mjs", { preload: "import", env: sinkEnv() });
+    expect(threaded.stderr).toBe("");
+    expect(threaded.stdout).toContain("flushed=true");
+    expect(threaded.stdout).toContain("requests-on-app-thread=0");
+    expect(threaded.code).toBe(0);
+    expect(payloadsAt(fixture.sink, "/v1/logs").includes("export-thread-marker")).toBe(true);
+
+    fixture.sink.requests.length = 0;
+    const here = await runFixture("export-thread.mjs", {
+      preload: "import",
+      env: sinkEnv({ CODEWARDEN_EXPORT_THREAD: "false" }),
+    });
+    expect(here.stderr).toBe("");
+    expect(here.stdout).toContain("flushed=true");
+    // The span (the error's) and the log record: one request each, made on this thread.
+    expect(here.stdout).toContain("requests-on-app-thread=2");
+    expect(payloadsAt(fixture.sink, "/v1/logs").includes("export-thread-marker")).toBe(true);
+  });
+
   it("captures an uncaught exception, prints its stack and exits 1 (ESM, --import)", async () => {
     const run = await runFixture("uncaught.mjs", { preload: "import", env: sinkEnv() });
 

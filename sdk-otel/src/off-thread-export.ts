@@ -1,0 +1,270 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { diag } from "@opentelemetry/api";
+import {
+  createOtlpNetworkExportDelegate,
+  type ExportResponse,
+  type IExporterTransport,
+  OTLPExporterBase,
+  OTLPExporterError,
+} from "@opentelemetry/otlp-exporter-base";
+import { createOtlpHttpExporterMetrics } from "@opentelemetry/otlp-exporter-base/node-http";
+import {
+  LogsExporterMetricsHelper,
+  ProtobufLogsSerializer,
+  ProtobufTraceSerializer,
+  TraceExporterMetricsHelper,
+} from "@opentelemetry/otlp-transformer";
+import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ExportThreadData, FromExportThread, ToExportThread } from "./export-worker.js";
+import {
+  createSender,
+  httpOptions,
+  type Sender,
+  type SenderConfig,
+  type SendOutcome,
+  SIGNALS,
+  type Signal,
+} from "./otlp-sender.js";
+
+/** How much longer than the exporter's own timeout an answer from the export thread may take before giving up. */
+const THREAD_GRACE_MS = 5_000;
+
+/**
+ * The file this module was loaded from (dist/esm/… or dist/cjs/…), from V8's call sites: the one way that works
+ * in both builds (the ES module build has no __filename, the CommonJS one no import.meta). Undefined if unknown.
+ */
+function thisModuleFile(): string | undefined {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.prepareStackTrace = (_error, sites) => sites;
+    Error.stackTraceLimit = 1;
+    Error.captureStackTrace(holder, thisModuleFile);
+    const sites = holder.stack as NodeJS.CallSite[] | undefined;
+    return sites?.[0]?.getFileName() ?? undefined;
+  } catch {
+    return undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** dist/…/export-worker.js next to this module; undefined when running from the TypeScript sources or a bundle. */
+function exportWorkerFile(): string | undefined {
+  const here = thisModuleFile();
+  if (!here) return undefined;
+  const file = join(dirname(here.startsWith("file:") ? fileURLToPath(here) : here), "export-worker.js");
+  return existsSync(file) ? file : undefined;
+}
+
+interface Pending {
+  signal: Signal;
+  body: Uint8Array;
+  resolve: (outcome: SendOutcome) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Sends what the exporters serialized from a worker thread, so that the HTTP client, gzip, DNS and sockets of
+ * the export never run on the application's thread.
+ *
+ * Why: V8's inline caches are shared by every caller of the same function. The export's requests, responses,
+ * gzip streams and sockets go through the same Node.js internals as the application's own requests (streams,
+ * events, `_http_outgoing`, and on Node.js 20 and 22 the async hooks that carry AsyncLocalStorage), and the
+ * first export turned many of those sites megamorphic for good: every later request of the application paid for
+ * it. With one error in 1,000 requests the SDK's cost per request went from +17k to +35k instructions
+ * (docs/BENCHMARKS.md). In the thread the export's feedback stays in another isolate.
+ *
+ * The thread starts with the first export and does not keep the process alive while idle. If it cannot start
+ * (a bundle without export-worker.js) or stops, exports run on the application's thread as before; what was in
+ * flight is sent again there, not lost. `exportThread: false` (CODEWARDEN_EXPORT_THREAD=false) exports on the
+ * application's thread from the start.
+ */
+export class ExportThread {
+  private worker: Worker | undefined;
+  private unavailable = false;
+  private closed = false;
+  private nextId = 1;
+  private users = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly inProcess: Partial<Record<Signal, Sender>> = {};
+
+  constructor(
+    private readonly data: ExportThreadData,
+    private readonly file: string | undefined,
+  ) {}
+
+  transport(signal: Signal): IExporterTransport {
+    this.users++;
+    let released = false;
+    return {
+      send: async (body) => response(await this.send(signal, body)),
+      shutdown: () => {
+        if (released) return;
+        released = true;
+        if (--this.users === 0) this.close();
+      },
+    };
+  }
+
+  private send(signal: Signal, body: Uint8Array): Promise<SendOutcome> {
+    const worker = this.start();
+    if (!worker) return this.sendHere(signal, body);
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      const timeout = (this.data.configs[signal]?.timeoutMillis ?? 10_000) + THREAD_GRACE_MS;
+      const timer = setTimeout(
+        () => this.settle(id, { ok: false, error: "the export thread did not answer" }),
+        timeout,
+      );
+      timer.unref();
+      this.pending.set(id, { signal, body, resolve, timer });
+      // An export in flight keeps the process alive, as the exporter's own HTTP request would.
+      if (this.pending.size === 1) worker.ref();
+      worker.postMessage({ id, signal, body } satisfies ToExportThread);
+    });
+  }
+
+  private sendHere(signal: Signal, body: Uint8Array): Promise<SendOutcome> {
+    const config = this.data.configs[signal];
+    if (!config) return Promise.resolve({ ok: false, error: `no ${signal} exporter` });
+    const sender = this.inProcess[signal] ?? createSender(signal, config);
+    this.inProcess[signal] = sender;
+    return sender.send(body);
+  }
+
+  private settle(id: number, outcome: SendOutcome): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    if (this.pending.size === 0) this.worker?.unref();
+    entry.resolve(outcome);
+  }
+
+  private start(): Worker | undefined {
+    if (this.worker || this.unavailable || this.closed) return this.worker;
+    if (!this.file) {
+      this.unavailable = true;
+      return undefined;
+    }
+    try {
+      const worker = new Worker(this.file, {
+        workerData: this.data,
+        name: "codewarden-export",
+        // No preloads (the application's --import/--require of this SDK) in the thread, and should one load
+        // anyway (NODE_OPTIONS), it starts nothing.
+        execArgv: [],
+        env: { ...process.env, OTEL_SDK_DISABLED: "true" },
+      });
+      worker.unref();
+      worker.on("message", (message: FromExportThread) => this.receive(message));
+      worker.on("error", (error) => this.lost(worker, `the export thread failed: ${error.message}`));
+      worker.on("exit", (code) => this.lost(worker, `the export thread exited (code ${code})`));
+      this.worker = worker;
+      return worker;
+    } catch (error) {
+      diag.warn(`codewarden: exporting on the application's thread (no export thread: ${String(error)})`);
+      this.unavailable = true;
+      return undefined;
+    }
+  }
+
+  private receive(message: FromExportThread): void {
+    if ("log" in message) diag[message.log](`export thread: ${message.message}`);
+    else {
+      const { id, ...outcome } = message;
+      this.settle(id, outcome);
+    }
+  }
+
+  /** The thread is gone: from now on exports run here, starting with what it had not answered. */
+  private lost(worker: Worker, reason: string): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.unavailable = true;
+    if (!this.closed) diag.warn(`codewarden: ${reason}; exporting on the application's thread from now on`);
+    const left = [...this.pending.values()];
+    this.pending.clear();
+    for (const entry of left) {
+      clearTimeout(entry.timer);
+      void this.sendHere(entry.signal, entry.body).then(entry.resolve);
+    }
+  }
+
+  private close(): void {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) void worker.terminate();
+    for (const sender of Object.values(this.inProcess)) void sender?.shutdown();
+  }
+}
+
+function response(outcome: SendOutcome): ExportResponse {
+  return outcome.ok
+    ? { status: "success" }
+    : {
+        status: "failure",
+        error: new OTLPExporterError(outcome.error ?? "the export failed", outcome.status, outcome.data),
+      };
+}
+
+export interface Exporters {
+  traces?: OTLPExporterBase<ReadableSpan[]>;
+  logs?: OTLPExporterBase<ReadableLogRecord[]>;
+}
+
+/**
+ * The OTLP/HTTP protobuf exporters for spans and log records: OpenTelemetry's export delegate (serialization,
+ * concurrency limit, timeout, exporter metrics) on the application's thread, the HTTP part in the export thread.
+ */
+export function createExporters(
+  configs: Partial<Record<Signal, SenderConfig>>,
+  options: { debug: boolean; thread: boolean },
+): Exporters {
+  const thread = new ExportThread(
+    { configs, debug: options.debug },
+    options.thread ? exportWorkerFile() : undefined,
+  );
+  const exporters: Exporters = {};
+  if (configs.traces) {
+    const options = httpOptions("traces", configs.traces);
+    exporters.traces = new OTLPExporterBase(
+      createOtlpNetworkExportDelegate(
+        options,
+        ProtobufTraceSerializer,
+        createOtlpHttpExporterMetrics(
+          SIGNALS.traces.component,
+          TraceExporterMetricsHelper,
+          options.url,
+          undefined,
+        ),
+        thread.transport("traces"),
+      ),
+    );
+  }
+  if (configs.logs) {
+    const options = httpOptions("logs", configs.logs);
+    exporters.logs = new OTLPExporterBase(
+      createOtlpNetworkExportDelegate(
+        options,
+        ProtobufLogsSerializer,
+        createOtlpHttpExporterMetrics(
+          SIGNALS.logs.component,
+          LogsExporterMetricsHelper,
+          options.url,
+          undefined,
+        ),
+        thread.transport("logs"),
+      ),
+    );
+  }
+  return exporters;
+}
