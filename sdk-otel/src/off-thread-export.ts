@@ -12,6 +12,8 @@ import {
 } from "@opentelemetry/otlp-exporter-base";
 import { createOtlpHttpExporterMetrics } from "@opentelemetry/otlp-exporter-base/node-http";
 import {
+  type IExporterMetricsHelper,
+  type ISerializer,
   LogsExporterMetricsHelper,
   ProtobufLogsSerializer,
   ProtobufTraceSerializer,
@@ -216,6 +218,26 @@ function response(outcome: SendOutcome): ExportResponse {
       };
 }
 
+/** One signal's exporter: OpenTelemetry's export delegate with the export thread as its transport. */
+function exporter<Items, Response>(
+  thread: ExportThread,
+  signal: Signal,
+  config: SenderConfig,
+  serializer: ISerializer<Items, Response>,
+  metricsHelper: IExporterMetricsHelper<Items>,
+): OTLPExporterBase<Items> {
+  const options = httpOptions(signal, config);
+  const metrics = createOtlpHttpExporterMetrics(
+    SIGNALS[signal].component,
+    metricsHelper,
+    options.url,
+    undefined,
+  );
+  return new OTLPExporterBase(
+    createOtlpNetworkExportDelegate(options, serializer, metrics, thread.transport(signal)),
+  );
+}
+
 export interface Exporters {
   traces?: OTLPExporterBase<ReadableSpan[]>;
   logs?: OTLPExporterBase<ReadableLogRecord[]>;
@@ -234,37 +256,21 @@ export function createExporters(
     options.thread ? exportWorkerFile() : undefined,
   );
   const exporters: Exporters = {};
-  if (configs.traces) {
-    const options = httpOptions("traces", configs.traces);
-    exporters.traces = new OTLPExporterBase(
-      createOtlpNetworkExportDelegate(
-        options,
-        ProtobufTraceSerializer,
-        createOtlpHttpExporterMetrics(
-          SIGNALS.traces.component,
-          TraceExporterMetricsHelper,
-          options.url,
-          undefined,
-        ),
-        thread.transport("traces"),
-      ),
+  if (configs.traces)
+    exporters.traces = exporter(
+      thread,
+      "traces",
+      configs.traces,
+      ProtobufTraceSerializer,
+      TraceExporterMetricsHelper,
     );
-  }
-  if (configs.logs) {
-    const options = httpOptions("logs", configs.logs);
-    exporters.logs = new OTLPExporterBase(
-      createOtlpNetworkExportDelegate(
-        options,
-        ProtobufLogsSerializer,
-        createOtlpHttpExporterMetrics(
-          SIGNALS.logs.component,
-          LogsExporterMetricsHelper,
-          options.url,
-          undefined,
-        ),
-        thread.transport("logs"),
-      ),
+  if (configs.logs)
+    exporters.logs = exporter(
+      thread,
+      "logs",
+      configs.logs,
+      ProtobufLogsSerializer,
+      LogsExporterMetricsHelper,
     );
-  }
   return exporters;
 }

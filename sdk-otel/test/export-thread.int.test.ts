@@ -44,11 +44,15 @@ function logsConfig(compression: "gzip" | "none" = "none"): SenderConfig {
   };
 }
 
+/** The logs transport of a new ExportThread that runs `file` as its thread. */
+function logsTransport(file: string, config: SenderConfig = logsConfig()) {
+  return new ExportThread({ configs: { logs: config }, debug: false }, file).transport("logs");
+}
+
 describe("ExportThread", () => {
   it("sends through the built export thread: the bytes arrive as given, gzip and headers applied", async () => {
     ensureBuilt();
-    const thread = new ExportThread({ configs: { logs: logsConfig("gzip") }, debug: false }, BUILT_WORKER);
-    const transport = thread.transport("logs");
+    const transport = logsTransport(BUILT_WORKER, logsConfig("gzip"));
     const response = await transport.send(BODY, 5_000);
     expect(response.status).toBe("success");
     expect(sink.requests).toHaveLength(1);
@@ -70,8 +74,7 @@ describe("ExportThread", () => {
     try {
       const { port } = refusing.address() as AddressInfo;
       const config = { ...logsConfig(), url: `http://127.0.0.1:${port}/v1/logs` };
-      const thread = new ExportThread({ configs: { logs: config }, debug: false }, BUILT_WORKER);
-      const transport = thread.transport("logs");
+      const transport = logsTransport(BUILT_WORKER, config);
       const response = await transport.send(BODY, 5_000);
       expect(response.status).toBe("failure");
       const error =
@@ -88,11 +91,7 @@ describe("ExportThread", () => {
   });
 
   it("sends in-process what a thread that died had not answered, and warns once", async () => {
-    const thread = new ExportThread(
-      { configs: { logs: logsConfig() }, debug: false },
-      join(WORKERS, "exits-on-first-message.mjs"),
-    );
-    const transport = thread.transport("logs");
+    const transport = logsTransport(join(WORKERS, "exits-on-first-message.mjs"));
     expect((await transport.send(BODY, 5_000)).status).toBe("success");
     expect((await transport.send(BODY, 5_000)).status).toBe("success");
     expect(sink.requests).toHaveLength(2);
@@ -103,11 +102,7 @@ describe("ExportThread", () => {
   });
 
   it("exports in-process when the thread cannot start", async () => {
-    const thread = new ExportThread(
-      { configs: { logs: logsConfig() }, debug: false },
-      join(WORKERS, "throws-on-load.mjs"),
-    );
-    const transport = thread.transport("logs");
+    const transport = logsTransport(join(WORKERS, "throws-on-load.mjs"));
     expect((await transport.send(BODY, 5_000)).status).toBe("success");
     expect(sink.requests).toHaveLength(1);
     expect(warnings.join("\n")).toContain("export thread broken on load");
