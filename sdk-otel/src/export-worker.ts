@@ -4,7 +4,7 @@
  */
 
 import { parentPort, workerData } from "node:worker_threads";
-import { type DiagLogger, diag } from "@opentelemetry/api";
+import { type DiagLogger, DiagLogLevel, diag } from "@opentelemetry/api";
 import {
   createSender,
   type Sender,
@@ -16,20 +16,19 @@ import {
 /** application thread → export thread */
 export type ToExportThread = { id: number; signal: Signal; body: Uint8Array };
 /** export thread → application thread */
-export type FromExportThread =
-  | ({ id: number } & SendOutcome)
-  | { log: "error" | "warn" | "debug"; message: string };
+export type FromExportThread = ({ id: number } & SendOutcome) | { log: "error" | "warn"; message: string };
 
 export interface ExportThreadData {
   configs: Partial<Record<Signal, SenderConfig>>;
-  debug: boolean;
 }
 
 const port = parentPort;
 if (port) {
   const data = workerData as ExportThreadData;
+  // Warnings and errors go to the application's thread, which logs them through its own diag logger. (Debug
+  // output would repeat the request bodies byte by byte; the exporter on that thread already logs what it sends.)
   const forward =
-    (level: "error" | "warn" | "debug") =>
+    (level: "error" | "warn") =>
     (message: string, ...args: unknown[]) =>
       port.postMessage({
         log: level,
@@ -39,10 +38,10 @@ if (port) {
     error: forward("error"),
     warn: forward("warn"),
     info: () => {},
-    debug: data.debug ? forward("debug") : () => {},
+    debug: () => {},
     verbose: () => {},
   };
-  diag.setLogger(logger);
+  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN });
   const senders: Partial<Record<Signal, Sender>> = {};
   port.on("message", (message: ToExportThread) => {
     const config = data.configs[message.signal];

@@ -249,12 +249,9 @@ export interface Exporters {
  */
 export function createExporters(
   configs: Partial<Record<Signal, SenderConfig>>,
-  options: { debug: boolean; thread: boolean },
+  options: { thread: boolean },
 ): Exporters {
-  const thread = new ExportThread(
-    { configs, debug: options.debug },
-    options.thread ? exportWorkerFile() : undefined,
-  );
+  const thread = new ExportThread({ configs }, options.thread ? exportWorkerFile() : undefined);
   const exporters: Exporters = {};
   if (configs.traces)
     exporters.traces = exporter(

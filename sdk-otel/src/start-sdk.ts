@@ -161,7 +161,7 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
   // OTLP/HTTP protobuf; the HTTP requests are made in a worker thread (off-thread-export.ts).
   const exporters = createExporters(
     { traces: exporterConfig(config.traces, config), logs: exporterConfig(config.logs, config) },
-    { debug: config.debug, thread: config.exportThread },
+    { thread: config.exportThread },
   );
   const batchSpanProcessor = exporters.traces
     ? new BatchSpanProcessor(exporters.traces, config.traces.batch)

@@ -44,6 +44,19 @@ describe("resolveConfig defaults", () => {
     expect(config.traces.enabled && config.logs.enabled).toBe(true);
     expect(config.disabled).toBe(false);
     expect(config.debug).toBe(false);
+    expect(config.exportThread).toBe(true);
+  });
+
+  it("exportThread: CODEWARDEN_EXPORT_THREAD=false turns the export thread off, the option wins, a non-boolean is an error", () => {
+    expect(ok(resolveConfig({}, { CODEWARDEN_EXPORT_THREAD: "false" }, appDir, [])).exportThread).toBe(false);
+    expect(
+      ok(resolveConfig({ exportThread: true }, { CODEWARDEN_EXPORT_THREAD: "false" }, appDir, []))
+        .exportThread,
+    ).toBe(true);
+    expect(ok(resolveConfig({ exportThread: false }, {}, appDir, [])).exportThread).toBe(false);
+    expect(errors(resolveConfig({ exportThread: "no" as unknown as boolean }, {}, appDir, []))).toContain(
+      "option exportThread must be a boolean.",
+    );
   });
 
   it("takes service name and version from the nearest named package.json", () => {

@@ -46,7 +46,7 @@ function logsConfig(compression: "gzip" | "none" = "none"): SenderConfig {
 
 /** The logs transport of a new ExportThread that runs `file` as its thread. */
 function logsTransport(file: string, config: SenderConfig = logsConfig()) {
-  return new ExportThread({ configs: { logs: config }, debug: false }, file).transport("logs");
+  return new ExportThread({ configs: { logs: config } }, file).transport("logs");
 }
 
 describe("ExportThread", () => {

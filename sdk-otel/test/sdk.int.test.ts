@@ -68,13 +68,19 @@ describe("sdk-otel in real Node processes", () => {
     }
   });
 
-  it("exports from its worker thread, and from the application's with CODEWARDEN_EXPORT_THREAD=false", async () => {
+  it("exports from its worker thread (ESM and CJS builds), and from the application's with CODEWARDEN_EXPORT_THREAD=false", async () => {
     const threaded = await runFixture("export-thread.mjs", { preload: "import", env: sinkEnv() });
     expect(threaded.stderr).toBe("");
     expect(threaded.stdout).toContain("flushed=true");
     expect(threaded.stdout).toContain("requests-on-app-thread=0");
     expect(threaded.code).toBe(0);
     expect(payloadsAt(fixture.sink, "/v1/logs").includes("export-thread-marker")).toBe(true);
+
+    const commonJs = await runFixture("export-thread.cjs", { preload: "require", env: sinkEnv() });
+    expect(commonJs.stderr).toBe("");
+    expect(commonJs.stdout).toContain("flushed=true");
+    expect(commonJs.stdout).toContain("requests-on-app-thread=0");
+    expect(payloadsAt(fixture.sink, "/v1/logs").includes("export-thread-cjs-marker")).toBe(true);
 
     fixture.sink.requests.length = 0;
     const here = await runFixture("export-thread.mjs", {
