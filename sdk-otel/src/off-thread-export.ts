@@ -80,8 +80,9 @@ interface Pending {
  * gzip streams and sockets go through the same Node.js internals as the application's own requests (streams,
  * events, `_http_outgoing`, and on Node.js 20 and 22 the async hooks that carry AsyncLocalStorage), and the
  * first export turned many of those sites megamorphic for good: every later request of the application paid for
- * it. With one error in 1,000 requests the SDK's cost per request went from +17k to +35k instructions
- * (docs/BENCHMARKS.md). In the thread the export's feedback stays in another isolate.
+ * it. On Node.js 20, with one error in 1,000 requests, exporting made every request ~17k instructions dearer
+ * than the same run with the exporters off (docs/BENCHMARKS.md, 2026-12-07). In the thread the export's type
+ * feedback stays in another isolate.
  *
  * The thread starts with the first export and does not keep the process alive while idle. If it cannot start
  * (a bundle without export-worker.js) or stops, exports run on the application's thread as before; what was in
