@@ -1,3 +1,4 @@
+import * as moduleApi from "node:module";
 import { createRequire, register } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -13,6 +14,27 @@ function packageRequire(): NodeJS.Require {
 }
 
 /**
+ * import-in-the-middle's in-thread loader (`module.registerHooks`), where Node.js runs it correctly (>= 22.22.3,
+ * 24.11.1, 26; its `supportsSyncHooks()`): `module.register()`, the other way, runs the loader on a thread of its
+ * own and is deprecated from Node.js 26 (DEP0205, a warning on every start). Those versions all `require()` ES
+ * modules. False when not available, and the caller registers the asynchronous loader.
+ */
+function registerSyncHooks(instrumentation: NodeJS.Require): boolean {
+  if (typeof (moduleApi as { registerHooks?: unknown }).registerHooks !== "function") return false;
+  // A version check with no imports of its own, before loading the loader.
+  const { supportsSyncHooks } = instrumentation("import-in-the-middle/supports-sync-hooks.mjs") as {
+    supportsSyncHooks?: () => boolean;
+  };
+  if (supportsSyncHooks?.() !== true) return false;
+  const { register: registerHooks } = instrumentation("import-in-the-middle/register-hooks.mjs") as {
+    register?: () => void;
+  };
+  if (typeof registerHooks !== "function") return false;
+  registerHooks();
+  return true;
+}
+
+/**
  * Registers OpenTelemetry's module hook (import-in-the-middle), so that instrumentations also patch modules
  * loaded with `import` (including `node:http` in an ES module app). Used by the register entry point only
  * (an `init()` called from application code runs after its static imports), and only in the ES module build,
@@ -22,8 +44,11 @@ function packageRequire(): NodeJS.Require {
 export function registerEsmHook(): boolean {
   try {
     if (typeof register !== "function" || typeof __filename === "string") return false;
-    const hook = packageRequire().resolve("@opentelemetry/instrumentation/hook.mjs");
-    register(pathToFileURL(hook).href);
+    const require = packageRequire();
+    // The instrumentation's own import-in-the-middle, resolved from where it is installed.
+    const instrumentation = createRequire(require.resolve("@opentelemetry/instrumentation/hook.mjs"));
+    if (registerSyncHooks(instrumentation)) return true;
+    register(pathToFileURL(instrumentation.resolve("./hook.mjs")).href);
     return true;
   } catch (error) {
     debugLog(`the ES module instrumentation hook was not registered: ${String(error)}`);
