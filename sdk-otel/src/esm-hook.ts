@@ -43,11 +43,18 @@ function registerSyncHooks(instrumentation: NodeJS.Require): boolean {
  */
 export function registerEsmHook(): boolean {
   try {
-    if (typeof register !== "function" || typeof __filename === "string") return false;
+    if (typeof __filename === "string") return false;
     const require = packageRequire();
     // The instrumentation's own import-in-the-middle, resolved from where it is installed.
     const instrumentation = createRequire(require.resolve("@opentelemetry/instrumentation/hook.mjs"));
-    if (registerSyncHooks(instrumentation)) return true;
+    try {
+      if (registerSyncHooks(instrumentation)) return true;
+    } catch (error) {
+      debugLog(
+        `the in-thread ES module hook failed, registering the loader thread instead: ${String(error)}`,
+      );
+    }
+    if (typeof register !== "function") return false;
     register(pathToFileURL(instrumentation.resolve("./hook.mjs")).href);
     return true;
   } catch (error) {
