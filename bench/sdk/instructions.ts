@@ -234,6 +234,7 @@ async function main(): Promise<void> {
         errorEvery,
         connections,
         nodeFlags: args["node-flag"],
+        sdkEnv,
         serviceName: SERVICE_NAME,
       },
       sdkDistBuiltAt: sdkDistBuiltAt(),

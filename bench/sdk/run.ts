@@ -318,7 +318,10 @@ async function main() {
     }
   }
 
-  const roundRatios = sdkRounds.map((m, i) => m.requestsPerSecond / plainRounds[i]!.requestsPerSecond);
+  /** Requests/s of `subject` over `baseline`, round by round (the two were measured minutes apart at most). */
+  const ratiosByRound = (subject: Measured[], baseline: Measured[]) =>
+    subject.map((m, i) => m.requestsPerSecond / baseline[i]!.requestsPerSecond);
+  const roundRatios = ratiosByRound(sdkRounds, plainRounds);
   const base = medianBy(plainRounds, (m) => m.requestsPerSecond);
   const subj = medianBy(sdkRounds, (m) => m.requestsPerSecond);
   const ratio = median(roundRatios);
@@ -328,8 +331,8 @@ async function main() {
   // The control: AsyncLocalStorage only, against the plain app, and the SDK against it, round by round.
   const floor = contextRounds.length
     ? {
-        ratio: median(contextRounds.map((m, i) => m.requestsPerSecond / plainRounds[i]!.requestsPerSecond)),
-        sdkRatio: median(sdkRounds.map((m, i) => m.requestsPerSecond / contextRounds[i]!.requestsPerSecond)),
+        ratio: median(ratiosByRound(contextRounds, plainRounds)),
+        sdkRatio: median(ratiosByRound(sdkRounds, contextRounds)),
         median: medianBy(contextRounds, (m) => m.requestsPerSecond),
       }
     : undefined;
