@@ -32,7 +32,21 @@ export class SdkContextManager extends AsyncLocalStorageContextManager {
   override disable(): this {
     this.disabled = true;
     if (fast === this) fast = undefined;
+    if (pending === this) pending = undefined;
     return super.disable();
+  }
+
+  /**
+   * `useDirectly()`, deferred to the first call of the helpers below. The check runs `context.with`, and on
+   * Node.js 20 and 22 the first `AsyncLocalStorage.run` turns on async hooks for the rest of the process:
+   * checked at start, the application's whole start-up (its module loading, with the loader's promises of
+   * many shapes) would run with a promise hook, which costs start-up time and leaves V8's inline caches in
+   * Node's promise tracking (`trackPromise`) and `executionAsyncResource` megamorphic for every later request.
+   * Deferred, that starts with the first request, as for any AsyncLocalStorage the application uses itself.
+   */
+  useDirectlyFromFirstUse(): void {
+    fast = undefined;
+    pending = this.disabled ? undefined : this;
   }
 
   /**
@@ -53,10 +67,22 @@ const PROBE = createContextKey("codewarden.context-manager.probe");
 
 /** The SDK's manager while it is the global one and enabled (see SdkContextManager.useDirectly). */
 let fast: SdkContextManager | undefined;
+/** The manager to check at the first call of the helpers below (SdkContextManager.useDirectlyFromFirstUse). */
+let pending: SdkContextManager | undefined;
+
+/** The AsyncLocalStorage to use directly, if any (running the deferred check first). */
+function directStorage(): AsyncLocalStorage<Context> | undefined {
+  if (pending !== undefined) {
+    const manager = pending;
+    pending = undefined;
+    manager.useDirectly();
+  }
+  return fast?.storage;
+}
 
 /** `context.active()`. */
 export function activeContext(): Context {
-  const storage = fast?.storage;
+  const storage = directStorage();
   return storage ? (storage.getStore() ?? ROOT_CONTEXT) : context.active();
 }
 
@@ -74,7 +100,7 @@ export function callInContext<T, R>(
   b?: unknown,
   c?: unknown,
 ): R {
-  const storage = fast?.storage;
+  const storage = directStorage();
   if (storage) return storage.run(ctx, callWith, fn, self, argc, a, b, c) as R;
   return context.with(ctx, callWith, undefined, fn, self, argc, a, b, c) as R;
 }

@@ -190,7 +190,7 @@ export function startSdk(config: ResolvedConfig): StartedSdk {
     // textMapPropagator left undefined: OTEL_PROPAGATORS, else W3C trace context + baggage.
   });
   sdk.start();
-  contextManager.useDirectly();
+  contextManager.useDirectlyFromFirstUse();
   if (batchSpanProcessor && config.exportSpans === "errors") deferBundledSpans(bundled);
 
   return {

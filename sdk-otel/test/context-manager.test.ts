@@ -85,4 +85,33 @@ describe("SdkContextManager", () => {
     context.disable(); // what NodeSDK.shutdown does: the manager is disabled and unregistered
     expect(callInContext(ctx, () => activeContext(), undefined, 0)).toBe(ROOT_CONTEXT); // no manager: the API's no-op
   });
+
+  it("checks on first use when asked to (useDirectlyFromFirstUse): direct if global then, the API if not", () => {
+    const ours = new SdkContextManager();
+    context.setGlobalContextManager(ours.enable());
+    ours.useDirectlyFromFirstUse();
+    const ctx = ROOT_CONTEXT.setValue(KEY, "first-use");
+    const read = () => [context.active().getValue(KEY), activeContext().getValue(KEY)];
+    expect(callInContext(ctx, read, undefined, 0)).toEqual(["first-use", "first-use"]);
+    expect(ours.storage?.getStore()).toBeUndefined();
+    context.disable();
+
+    // Another manager became the global one between start and the first request: the check, run then,
+    // sees it and the helpers go through the API (the other manager's store).
+    const late = new SdkContextManager();
+    late.useDirectlyFromFirstUse();
+    const other = new AsyncLocalStorageContextManager();
+    context.setGlobalContextManager(other.enable());
+    expect(callInContext(ctx, read, undefined, 0)).toEqual(["first-use", "first-use"]);
+    // Not ours: what our own storage holds is not the active context.
+    expect(late.storage?.run(ctx, () => activeContext())).toBe(ROOT_CONTEXT);
+    context.disable();
+
+    // Disabled (the SDK shut down) before any request: nothing left to check, the API's no-op manager.
+    const stopped = new SdkContextManager();
+    context.setGlobalContextManager(stopped.enable());
+    stopped.useDirectlyFromFirstUse();
+    context.disable();
+    expect(callInContext(ctx, () => activeContext(), undefined, 0)).toBe(ROOT_CONTEXT);
+  });
 });

@@ -94,6 +94,22 @@ describe("sdk-otel in real Node processes", () => {
     expect(payloadsAt(fixture.sink, "/v1/logs").includes("export-thread-marker")).toBe(true);
   });
 
+  it("leaves async hooks off while the application starts, and still finds the request's span after an await", async () => {
+    const run = await runFixture("start-hooks.mjs", { preload: "import", env: sinkEnv() });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    // Before, the SDK's start-up check ran AsyncLocalStorage.run: on Node.js 20 and 22 every promise of the
+    // application's start-up then carried async ids (3 symbols here).
+    expect(run.stdout).toContain("promise-symbols-at-start=0");
+    expect(run.stdout).toContain("status=200");
+    expect(run.stdout).toContain("flushed=true");
+    // The error was recorded on the request's server span (the only span that can carry it here) and logged.
+    const traces = payloadsAt(fixture.sink, "/v1/traces");
+    expect(traces.includes("start-hooks-marker")).toBe(true);
+    expect(traces.includes("/after-await")).toBe(true);
+    expect(payloadsAt(fixture.sink, "/v1/logs").includes("start-hooks-marker")).toBe(true);
+  });
+
   it("captures an uncaught exception, prints its stack and exits 1 (ESM, --import)", async () => {
     const run = await runFixture("uncaught.mjs", { preload: "import", env: sinkEnv() });
 
