@@ -128,6 +128,37 @@ const RPC_METADATA_KEY = keyUsedBy((ctx) =>
 );
 
 /**
+ * The server span's RPC metadata. Integrations that know the route while the request is dispatched (express,
+ * fastify, and OpenTelemetry's own) set `route`; one that knows it only once its middleware has run (koa) gives
+ * `routeLater`, read when the span ends and only if the span is kept — a request that succeeds never reads it.
+ */
+interface ServerRpcMetadata extends RPCMetadata {
+  route?: string;
+  routeLater: (() => unknown) | undefined;
+}
+
+/**
+ * Gives the request's route as a function read when its server span ends (see ServerRpcMetadata). False if
+ * `rpc` is not this instrumentation's (then the caller sets `route` itself).
+ */
+export function setRouteLater(rpc: RPCMetadata, read: () => unknown): boolean {
+  if (!("routeLater" in rpc)) return false;
+  (rpc as ServerRpcMetadata).routeLater = read;
+  return true;
+}
+
+/** The route a `routeLater` function gives: a non-empty string, else none (and never a throw). */
+function routeFrom(read: (() => unknown) | undefined): string | undefined {
+  if (read === undefined) return undefined;
+  try {
+    const route = read();
+    return typeof route === "string" && route !== "" ? route : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * One incoming request: its context — the parent (the extracted trace context) with the server span and the
  * RPC metadata — and what its span needs, in one object per request. As a Context it gives the same values as
  * `setRPCMetadata(trace.setSpan(parent, span), rpc)` without copying the parent's values twice for every
@@ -137,7 +168,7 @@ const RPC_METADATA_KEY = keyUsedBy((ctx) =>
  */
 class ServerRequest implements Context, SpanOptionsSource {
   readonly span: DeferredSpan;
-  readonly rpc: RPCMetadata & { route?: string };
+  readonly rpc: ServerRpcMetadata;
   private expanded: Context | undefined;
   /** Released when the span ends (async resources that captured this context may live on for seconds). */
   private req: IncomingMessage | undefined;
@@ -170,7 +201,7 @@ class ServerRequest implements Context, SpanOptionsSource {
     this.peerAddress = socket?.remoteAddress;
     this.peerPort = socket?.remotePort;
     this.span = new DeferredSpan(tracer, this.method, parent, this);
-    this.rpc = { type: RPCType.HTTP, span: this.span };
+    this.rpc = { type: RPCType.HTTP, span: this.span, routeLater: undefined };
   }
 
   getValue(key: symbol): unknown {
@@ -236,6 +267,9 @@ class ServerRequest implements Context, SpanOptionsSource {
     // span's exception; with a 2xx–4xx answer it was handled and is not an incident.
     const noted = !threw && (status === undefined || status >= 500) ? takeRequestError(req) : undefined;
     const failed = threw || (status !== undefined && status >= 500) || noted !== undefined;
+    // Released with the request (the function may hold the framework's request context).
+    const routeLater = this.rpc.routeLater;
+    this.rpc.routeLater = undefined;
     // A span nothing asked for and that carries no error is dropped without ever being started.
     if (!failed && !span.started && !span.carriesError) {
       this.req = undefined;
@@ -246,7 +280,7 @@ class ServerRequest implements Context, SpanOptionsSource {
     span.materialize();
     this.req = undefined;
     this.res = undefined;
-    const route = this.rpc.route;
+    const route = this.rpc.route ?? routeFrom(routeLater);
     if (route) {
       span.setAttribute(ATTR_ROUTE, route);
       span.updateName(`${req.method ?? "GET"} ${route}`);
