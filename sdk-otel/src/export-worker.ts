@@ -5,13 +5,7 @@
 
 import { parentPort, workerData } from "node:worker_threads";
 import { type DiagLogger, DiagLogLevel, diag } from "@opentelemetry/api";
-import {
-  createSender,
-  type Sender,
-  type SenderConfig,
-  type SendOutcome,
-  type Signal,
-} from "./otlp-sender.js";
+import { type SenderConfig, Senders, type SendOutcome, type Signal } from "./otlp-sender.js";
 
 /** application thread → export thread */
 export type ToExportThread = { id: number; signal: Signal; body: Uint8Array };
@@ -42,21 +36,10 @@ if (port) {
     verbose: () => {},
   };
   diag.setLogger(logger, { logLevel: DiagLogLevel.WARN });
-  const senders: Partial<Record<Signal, Sender>> = {};
+  const senders = new Senders(data.configs);
   port.on("message", (message: ToExportThread) => {
-    const config = data.configs[message.signal];
-    if (!config) {
-      port.postMessage({
-        id: message.id,
-        ok: false,
-        error: `no ${message.signal} exporter`,
-      } satisfies FromExportThread);
-      return;
-    }
-    const sender = senders[message.signal] ?? createSender(message.signal, config);
-    senders[message.signal] = sender;
-    void sender
-      .send(message.body)
+    void senders
+      .send(message.signal, message.body)
       .then((outcome) => port.postMessage({ id: message.id, ...outcome } satisfies FromExportThread));
   });
 }

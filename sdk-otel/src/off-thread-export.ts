@@ -23,10 +23,9 @@ import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { ExportThreadData, FromExportThread, ToExportThread } from "./export-worker.js";
 import {
-  createSender,
   httpOptions,
-  type Sender,
   type SenderConfig,
+  Senders,
   type SendOutcome,
   SIGNALS,
   type Signal,
@@ -96,12 +95,15 @@ export class ExportThread {
   private nextId = 1;
   private users = 0;
   private readonly pending = new Map<number, Pending>();
-  private readonly inProcess: Partial<Record<Signal, Sender>> = {};
+  /** The application's thread's own senders: without the thread, or once it is gone. */
+  private readonly inProcess: Senders;
 
   constructor(
     private readonly data: ExportThreadData,
     private readonly file: string | undefined,
-  ) {}
+  ) {
+    this.inProcess = new Senders(data.configs);
+  }
 
   transport(signal: Signal): IExporterTransport {
     this.users++;
@@ -135,11 +137,7 @@ export class ExportThread {
   }
 
   private sendHere(signal: Signal, body: Uint8Array): Promise<SendOutcome> {
-    const config = this.data.configs[signal];
-    if (!config) return Promise.resolve({ ok: false, error: `no ${signal} exporter` });
-    const sender = this.inProcess[signal] ?? createSender(signal, config);
-    this.inProcess[signal] = sender;
-    return sender.send(body);
+    return this.inProcess.send(signal, body);
   }
 
   private settle(id: number, outcome: SendOutcome): void {
@@ -206,7 +204,7 @@ export class ExportThread {
     const worker = this.worker;
     this.worker = undefined;
     if (worker) void worker.terminate();
-    for (const sender of Object.values(this.inProcess)) void sender?.shutdown();
+    void this.inProcess.shutdown();
   }
 }
 

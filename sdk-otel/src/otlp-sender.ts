@@ -101,3 +101,26 @@ export function createSender(signal: Signal, config: SenderConfig): Sender {
     shutdown: () => delegate.shutdown(),
   };
 }
+
+/**
+ * The senders of every configured signal, each made at its signal's first send: what the export thread runs, and
+ * what the application's thread falls back to without it. A signal with no exporter configured fails its sends.
+ */
+export class Senders {
+  private readonly made: Partial<Record<Signal, Sender>> = {};
+
+  constructor(private readonly configs: Partial<Record<Signal, SenderConfig>>) {}
+
+  /** Sends one serialized request body of `signal`; never rejects. */
+  send(signal: Signal, body: Uint8Array): Promise<SendOutcome> {
+    const config = this.configs[signal];
+    if (!config) return Promise.resolve({ ok: false, error: `no ${signal} exporter` });
+    const sender = this.made[signal] ?? createSender(signal, config);
+    this.made[signal] = sender;
+    return sender.send(body);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(Object.values(this.made).map((sender) => sender?.shutdown()));
+  }
+}
